@@ -1,0 +1,86 @@
+//===- Passes.td - AoiZora pass declarations ---------------*- tablegen -*-===//
+//
+// Every AoiZora pass is dialect-agnostic: it matches ops by name and reads
+// sharding attributes through their printed text, so it runs on modules whose
+// StableHLO/Shardy/MHLO dialects are not registered (opaque attributes) and
+// inside pipelines that do register them (real attributes).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AOIZORA_PASSES_TD
+#define AOIZORA_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def InspectShardings : Pass<"az-inspect-shardings", "mlir::ModuleOp"> {
+  let summary = "Report every mesh and sharding annotation of a module";
+  let description = [{
+    Finds every mesh (`sdy.mesh` ops, inline meshes, `xla.sdy.meshes`
+    round-trip strings) and every annotated value (`sdy.sharding` on function
+    arguments, results and ops, the shardings of `sdy.sharding_constraint`,
+    `sdy.reshard` and `sdy.manual_computation`, `mhlo.sharding` strings and
+    their `xla.sdy.sharding` round-trip twins) and reports each value's
+    sharding in both Shardy and HLO form with its number of distinct tiles.
+    Results are emitted as remarks and, with `report-file`, as JSON.
+    The module is not modified.
+  }];
+  let options = [
+    Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
+           "Write the inspection report as JSON to this file ('-' for stdout)">,
+    Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"true",
+           "Emit one remark per mesh and per annotated value">,
+  ];
+}
+
+def ApplyDeviceOrder : Pass<"az-apply-device-order", "mlir::ModuleOp"> {
+  let summary = "Relabel logical devices by a permutation, everywhere";
+  let description = [{
+    Applies a permutation `sigma` of the logical device ids: the device that
+    had id `i` gets id `sigma(i) = order[i]`. It rewrites only
+    device-assignment attributes: `device_ids` of every `sdy.mesh` and inline
+    mesh, device lists in `mhlo.sharding` strings (including
+    `{maximal device=N}`), meshes in `xla.sdy.meshes` strings, and
+    `replica_groups` / `source_target_pairs` of explicit StableHLO
+    collectives. Everything else is left byte-for-byte as it came in. Modules
+    whose meaning depends on device ids in a way a relabelling would change
+    (`stablehlo.partition_id`, `stablehlo.replica_id`, meshes of different
+    device counts) are refused with an error.
+  }];
+  let options = [
+    Option<"order", "order", "std::string", /*default=*/"\"\"",
+           "Comma-separated permutation: order[i] is the new id of device i">,
+    Option<"planFile", "plan-file", "std::string", /*default=*/"\"\"",
+           "JSON plan file whose \"device_order\" array gives the permutation">,
+  ];
+}
+
+def EstimateCollectives : Pass<"az-estimate-collectives", "mlir::ModuleOp"> {
+  let summary = "Price the explicit collectives of a module on a TPU slice";
+  let description = [{
+    For a module with explicit StableHLO collectives (all_gather,
+    all_reduce, reduce_scatter, all_to_all, collective_permute,
+    collective_broadcast with dense device groups), estimates each one's time
+    on the given slice and device placement with the topology-aware model of
+    docs/cost-model.md: routed link loads under contention between the
+    concurrent groups, plus per-hop latency. Reports kind, bytes per device,
+    group size, estimated time and the most loaded link, and the total, as
+    remarks and optionally as JSON. The module is not modified.
+  }];
+  let options = [
+    Option<"topology", "topology", "std::string", /*default=*/"\"\"",
+           "The slice, e.g. v5e:4x4, v5p:4x4x8, v5litepod-16, v5e:2x4:wrap=0,1">,
+    Option<"topologyFile", "topology-file", "std::string", /*default=*/"\"\"",
+           "JSON list of {id, coords, core_on_chip} (as dumped from "
+           "jax.devices()) placing each logical device on a chip; default: "
+           "the slice's default order">,
+    Option<"deviceOrder", "device-order", "std::string", /*default=*/"\"\"",
+           "Price the module as if relabelled by this permutation "
+           "(order[i] = new id of device i), as az-apply-device-order would">,
+    Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
+           "Write the estimates as JSON to this file ('-' for stdout)">,
+    Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"true",
+           "Emit one remark per collective and one for the total">,
+  ];
+}
+
+#endif // AOIZORA_PASSES_TD

@@ -1,0 +1,290 @@
+//===- DeviceRelabel.cpp - Apply a device permutation to a module ---------===//
+//
+// The rewrite behind az-apply-device-order. Each kind of site is relabelled
+// by the sharding library and written back through AttrRef::setText, so the
+// text of anything whose device assignment does not change is kept as is.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AoiZora/IR/DeviceRelabel.h"
+
+#include "AoiZora/Sharding/HloSharding.h"
+#include "AoiZora/Sharding/Shardy.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace mlir;
+
+namespace aoizora {
+
+//===----------------------------------------------------------------------===//
+// Reading and checking an order
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<SmallVector<int64_t>> parseDeviceOrder(StringRef text) {
+  SmallVector<StringRef> pieces;
+  text.split(pieces, ',');
+  SmallVector<int64_t> order;
+  for (StringRef piece : pieces) {
+    int64_t id;
+    if (piece.trim().getAsInteger(10, id))
+      return llvm::createStringError(
+          "invalid device order '%s': '%s' is not an integer",
+          text.str().c_str(), piece.trim().str().c_str());
+    order.push_back(id);
+  }
+  return order;
+}
+
+llvm::Expected<SmallVector<int64_t>> readDeviceOrderFromPlan(StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer)
+    return llvm::createStringError("cannot read plan file '%s': %s",
+                                   path.str().c_str(),
+                                   buffer.getError().message().c_str());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*buffer)->getBuffer());
+  if (!json)
+    return llvm::createStringError("plan file '%s' is not valid JSON: %s",
+                                   path.str().c_str(),
+                                   llvm::toString(json.takeError()).c_str());
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Array *array =
+      root ? root->getArray("device_order") : nullptr;
+  if (!array)
+    return llvm::createStringError(
+        "plan file '%s' has no \"device_order\" array", path.str().c_str());
+  SmallVector<int64_t> order;
+  for (const llvm::json::Value &entry : *array) {
+    std::optional<int64_t> id = entry.getAsInteger();
+    if (!id)
+      return llvm::createStringError(
+          "plan file '%s': \"device_order\" holds a non-integer entry",
+          path.str().c_str());
+    order.push_back(*id);
+  }
+  return order;
+}
+
+llvm::Error verifyDeviceOrder(ArrayRef<int64_t> order, int64_t numDevices) {
+  if (static_cast<int64_t>(order.size()) != numDevices)
+    return llvm::createStringError(
+        "the module has %lld devices but the order lists %zu",
+        static_cast<long long>(numDevices), order.size());
+  SmallVector<bool> seen(numDevices, false);
+  for (int64_t id : order) {
+    if (id < 0 || id >= numDevices)
+      return llvm::createStringError("device id %lld is out of range [0, %lld)",
+                                     static_cast<long long>(id),
+                                     static_cast<long long>(numDevices));
+    if (seen[id])
+      return llvm::createStringError(
+          "device id %lld appears twice, so the order is not a permutation",
+          static_cast<long long>(id));
+    seen[id] = true;
+  }
+  return llvm::Error::success();
+}
+
+LogicalResult checkRelabellingIsSafe(ModuleOp module,
+                                     const ModuleShardings &shardings) {
+  // Ops that observe their own device id compute different values on a
+  // relabelled device, so the rewrite would change the program.
+  WalkResult walk = module.walk([](Operation *op) {
+    StringRef name = op->getName().getStringRef();
+    if (name != "stablehlo.partition_id" && name != "stablehlo.replica_id")
+      return WalkResult::advance();
+    op->emitError() << "cannot relabel devices: '" << name
+                    << "' reads the executing device's id, which a "
+                       "relabelling changes; apply the order through the "
+                       "device assignment instead (the order of the devices "
+                       "given to jax.sharding.Mesh)";
+    return WalkResult::interrupt();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+
+  // One permutation can only relabel meshes over the same device set.
+  const MeshInfo *first = nullptr;
+  for (const MeshInfo &mesh : shardings.meshes()) {
+    if (mesh.mesh.numDevices() <= 1)
+      continue;
+    if (!first) {
+      first = &mesh;
+      continue;
+    }
+    if (mesh.mesh.numDevices() != first->mesh.numDevices()) {
+      InFlightDiagnostic diag =
+          emitError(mesh.loc)
+          << "cannot relabel devices: mesh @" << mesh.name << " has "
+          << mesh.mesh.numDevices() << " devices but mesh @" << first->name
+          << " has " << first->mesh.numDevices()
+          << " devices; one device order cannot apply to both";
+      diag.attachNote(first->loc) << "mesh @" << first->name << " declared here";
+      return failure();
+    }
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// The rewrite
+//===----------------------------------------------------------------------===//
+
+namespace sh = aoizora::sharding;
+
+/// new device_ids[k] = sigma(old device_ids[k]); an iota result is dropped as
+/// Shardy's builder does, except on a maximal mesh, whose single id is its
+/// meaning.
+static sh::Mesh relabelMesh(const sh::Mesh &mesh, ArrayRef<int64_t> sigma) {
+  if (mesh.isEmpty())
+    return mesh;
+  sh::Mesh result = mesh;
+  result.deviceIds.clear();
+  bool isIota = true;
+  for (auto [pos, id] : llvm::enumerate(mesh.deviceIdsOrIota())) {
+    result.deviceIds.push_back(sigma[id]);
+    isIota &= sigma[id] == static_cast<int64_t>(pos);
+  }
+  if (isIota && !mesh.axes.empty())
+    result.deviceIds.clear();
+  return result;
+}
+
+/// Relabels the inline mesh of each sharding; returns whether any changed.
+static bool relabelInlineMeshes(MutableArrayRef<sh::TensorSharding> shardings,
+                                ArrayRef<int64_t> sigma) {
+  bool changed = false;
+  for (sh::TensorSharding &sharding : shardings) {
+    if (!sharding.inlineMesh)
+      continue;
+    sh::Mesh relabelled = relabelMesh(*sharding.inlineMesh, sigma);
+    changed |= relabelled != *sharding.inlineMesh;
+    sharding.inlineMesh = std::move(relabelled);
+  }
+  return changed;
+}
+
+/// The new text of a site, or std::nullopt when its device assignment does
+/// not change. Input was validated by ModuleShardings::build.
+static FailureOr<std::optional<std::string>>
+relabelSiteText(const ShardingSite &site, ArrayRef<int64_t> sigma) {
+  std::string text = site.ref.getText();
+  auto fail = [&](llvm::Error err) {
+    site.ref.op->emitError() << "cannot relabel " << site.describe() << ": "
+                             << llvm::toString(std::move(err));
+    return failure();
+  };
+  switch (site.kind) {
+  case SiteKind::SdyMesh: {
+    llvm::Expected<sh::Mesh> mesh = sh::parseMesh(text);
+    if (!mesh)
+      return fail(mesh.takeError());
+    sh::Mesh relabelled = relabelMesh(*mesh, sigma);
+    if (relabelled == *mesh)
+      return std::optional<std::string>();
+    return std::optional<std::string>(sh::printMesh(relabelled));
+  }
+  case SiteKind::SdyMeshDict: {
+    auto entries = splitAttrDictText(text);
+    if (failed(entries))
+      return fail(llvm::createStringError("malformed xla.sdy.meshes string"));
+    bool changed = false;
+    std::string result = "{";
+    for (auto [index, entry] : llvm::enumerate(*entries)) {
+      llvm::Expected<sh::Mesh> mesh = sh::parseMesh(entry.second);
+      if (!mesh)
+        return fail(mesh.takeError());
+      sh::Mesh relabelled = relabelMesh(*mesh, sigma);
+      bool meshChanged = relabelled != *mesh;
+      changed |= meshChanged;
+      result += (index ? ", " : "") + entry.first + " = " +
+                (meshChanged ? sh::printMesh(relabelled) : entry.second);
+    }
+    if (!changed)
+      return std::optional<std::string>();
+    return std::optional<std::string>(result + "}");
+  }
+  case SiteKind::SdySharding: {
+    llvm::Expected<sh::TensorSharding> sharding = sh::parseTensorSharding(text);
+    if (!sharding)
+      return fail(sharding.takeError());
+    if (!relabelInlineMeshes(MutableArrayRef(*sharding), sigma))
+      return std::optional<std::string>();
+    return std::optional<std::string>(sh::printTensorSharding(*sharding));
+  }
+  case SiteKind::SdyShardingPerValue: {
+    auto shardings = sh::parseShardingPerValue(text);
+    if (!shardings)
+      return fail(shardings.takeError());
+    if (!relabelInlineMeshes(*shardings, sigma))
+      return std::optional<std::string>();
+    return std::optional<std::string>(sh::printShardingPerValue(*shardings));
+  }
+  case SiteKind::HloSharding: {
+    if (StringRef(text).trim().empty())
+      return std::optional<std::string>();
+    llvm::Expected<sh::HloSharding> hlo = sh::parseHloSharding(text);
+    if (!hlo) // Binary protos were skipped with a warning when reading.
+      return std::optional<std::string>();
+    llvm::Expected<sh::HloSharding> relabelled = sh::relabelDevices(*hlo, sigma);
+    if (!relabelled)
+      return fail(relabelled.takeError());
+    if (*relabelled == *hlo)
+      return std::optional<std::string>();
+    return std::optional<std::string>(sh::printHloSharding(*relabelled));
+  }
+  case SiteKind::ReplicaGroups:
+  case SiteKind::SourceTargetPairs:
+    llvm_unreachable("device groups are rewritten as dense attributes");
+  }
+  llvm_unreachable("unknown site kind");
+}
+
+/// Maps every id of a dense group attribute through sigma (-1 padding
+/// stays).
+static void relabelDeviceGroups(const ShardingSite &site,
+                                ArrayRef<int64_t> sigma) {
+  auto dense = cast<DenseIntElementsAttr>(site.ref.get());
+  SmallVector<APInt> ids;
+  bool changed = false;
+  for (APInt id : dense.getValues<APInt>()) {
+    int64_t value = id.getSExtValue();
+    int64_t mapped = value < 0 ? value : sigma[value];
+    changed |= mapped != value;
+    ids.push_back(APInt(id.getBitWidth(), mapped, /*isSigned=*/true));
+  }
+  if (changed)
+    site.ref.set(DenseIntElementsAttr::get(dense.getType(), ids));
+}
+
+LogicalResult applyDevicePermutation(const ModuleShardings &shardings,
+                                     ArrayRef<int64_t> sigma) {
+  // Compute every new text before writing any, so that a failure leaves the
+  // module untouched.
+  SmallVector<std::pair<const ShardingSite *, std::string>> rewrites;
+  for (const ShardingSite &site : shardings.sites()) {
+    if (site.kind == SiteKind::ReplicaGroups ||
+        site.kind == SiteKind::SourceTargetPairs)
+      continue;
+    FailureOr<std::optional<std::string>> text = relabelSiteText(site, sigma);
+    if (failed(text))
+      return failure();
+    if (*text)
+      rewrites.emplace_back(&site, std::move(**text));
+  }
+  for (auto &[site, text] : rewrites)
+    if (failed(site->ref.setText(text)))
+      return failure();
+  for (const ShardingSite &site : shardings.sites())
+    if (site.kind == SiteKind::ReplicaGroups ||
+        site.kind == SiteKind::SourceTargetPairs)
+      relabelDeviceGroups(site, sigma);
+  return success();
+}
+
+} // namespace aoizora

@@ -1,0 +1,139 @@
+//===- ExplicitCollectives.cpp - Collectives written in a module ----------===//
+//
+// Byte conventions follow CollectiveSpec (Cost/Collective.h): all-gather
+// counts its output per device, every other kind its input per device.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AoiZora/IR/ExplicitCollectives.h"
+
+#include "AoiZora/IR/ShardingSites.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+
+namespace aoizora {
+
+static std::optional<CollectiveKind> kindOf(StringRef opName) {
+  return llvm::StringSwitch<std::optional<CollectiveKind>>(opName)
+      .Case("stablehlo.all_gather", CollectiveKind::AllGather)
+      .Case("stablehlo.reduce_scatter", CollectiveKind::ReduceScatter)
+      .Case("stablehlo.all_reduce", CollectiveKind::AllReduce)
+      .Case("stablehlo.all_to_all", CollectiveKind::AllToAll)
+      .Case("stablehlo.collective_permute", CollectiveKind::CollectivePermute)
+      .Case("stablehlo.collective_broadcast",
+            CollectiveKind::CollectiveBroadcast)
+      .Default(std::nullopt);
+}
+
+bool isExplicitCollective(StringRef opName) {
+  return kindOf(opName).has_value();
+}
+
+std::optional<int64_t> getTensorBytes(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return std::nullopt;
+  Type element = tensor.getElementType();
+  int64_t bits;
+  if (auto complex = dyn_cast<ComplexType>(element)) {
+    if (!complex.getElementType().isIntOrFloat())
+      return std::nullopt;
+    bits = 2 * complex.getElementType().getIntOrFloatBitWidth();
+  } else if (element.isIntOrFloat()) {
+    bits = element.getIntOrFloatBitWidth();
+  } else {
+    return std::nullopt;
+  }
+  // Sub-byte elements (i4, f4) are packed; round up per array.
+  return (tensor.getNumElements() * bits + 7) / 8;
+}
+
+/// Sums the bytes of \p types; std::nullopt if any is not a static tensor.
+static std::optional<int64_t> sumBytes(TypeRange types) {
+  int64_t total = 0;
+  for (Type type : types) {
+    std::optional<int64_t> bytes = getTensorBytes(type);
+    if (!bytes)
+      return std::nullopt;
+    total += *bytes;
+  }
+  return total;
+}
+
+FailureOr<SmallVector<ExplicitCollective, 0>>
+collectExplicitCollectives(ModuleOp module, int64_t numDevices) {
+  SmallVector<ExplicitCollective, 0> result;
+  WalkResult walk = module.walk([&](Operation *op) {
+    std::optional<CollectiveKind> kind = kindOf(op->getName().getStringRef());
+    if (!kind)
+      return WalkResult::advance();
+    ExplicitCollective collective{op, {}, 0, 0};
+    collective.spec.kind = *kind;
+    std::optional<int64_t> bytes = *kind == CollectiveKind::AllGather
+                                       ? sumBytes(op->getResultTypes())
+                                       : sumBytes(op->getOperandTypes());
+    if (!bytes) {
+      op->emitError() << "cannot price '" << op->getName()
+                      << "': its tensors need static shapes of int, float "
+                         "or complex elements";
+      return WalkResult::interrupt();
+    }
+    collective.spec.bytes = static_cast<double>(*bytes);
+
+    StringRef groupsName = *kind == CollectiveKind::CollectivePermute
+                               ? "source_target_pairs"
+                               : "replica_groups";
+    FailureOr<SmallVector<SmallVector<int64_t>>> groups =
+        readDeviceGroups(op->getAttr(groupsName));
+    if (failed(groups)) {
+      op->emitError() << "cannot price '" << op->getName() << "': '"
+                      << groupsName
+                      << "' is missing or not a 2-D integer elements attribute";
+      return WalkResult::interrupt();
+    }
+    for (ArrayRef<int64_t> group : *groups) {
+      for (int64_t id : group)
+        if (id >= numDevices) {
+          op->emitError() << "'" << groupsName << "' names device " << id
+                          << " but the module has " << numDevices
+                          << " devices";
+          return WalkResult::interrupt();
+        }
+      if (*kind == CollectiveKind::CollectivePermute) {
+        if (group.size() != 2 || group[0] < 0 || group[1] < 0) {
+          op->emitError() << "'source_target_pairs' rows must be two "
+                             "non-negative device ids";
+          return WalkResult::interrupt();
+        }
+        collective.spec.pairs.emplace_back(group[0], group[1]);
+        continue;
+      }
+      SmallVector<unsigned, 16> members;
+      for (int64_t id : group)
+        if (id >= 0) // -1 pads uneven groups.
+          members.push_back(static_cast<unsigned>(id));
+      collective.spec.groups.push_back(std::move(members));
+    }
+    if (*kind == CollectiveKind::CollectivePermute) {
+      collective.numGroups = collective.spec.pairs.size();
+      collective.groupSize = 2;
+    } else if (collective.spec.groups.empty()) {
+      // An empty replica_groups means one group of all devices.
+      collective.numGroups = 1;
+      collective.groupSize = numDevices;
+    } else {
+      collective.numGroups = collective.spec.groups.size();
+      collective.groupSize = collective.spec.groups.front().size();
+    }
+    result.push_back(std::move(collective));
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  return result;
+}
+
+} // namespace aoizora

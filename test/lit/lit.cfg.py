@@ -1,0 +1,31 @@
+# -*- Python -*-
+# lit configuration for the AoiZora FileCheck tests.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "AoiZora"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.aoizora_obj_root, "test", "lit")
+
+# Captured FileCheck variables must not leak across CHECK-LABELs.
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+
+config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
+config.substitutions.append(("%aoizora_libs", config.aoizora_libs_dir))
+config.substitutions.append(("%aoizora_src", config.aoizora_src_root))
+config.substitutions.append(("%shared", config.aoizora_shared_dir))
+
+# Tests that read the reference examples beside the checkout need them.
+if os.path.isdir(os.path.join(config.aoizora_shared_dir, "examples")):
+    config.available_features.add("shared-examples")
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
+tool_dirs = [config.aoizora_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(
+    ["aoizora-opt", "mlir-opt", "FileCheck", "not", "count", "split-file"],
+    tool_dirs)
