@@ -137,34 +137,20 @@ LogicalResult checkRelabellingIsSafe(ModuleOp module,
 
 namespace sh = aoizora::sharding;
 
-/// new device_ids[k] = sigma(old device_ids[k]); an iota result is dropped as
-/// Shardy's builder does, except on a maximal mesh, whose single id is its
-/// meaning.
-static sh::Mesh relabelMesh(const sh::Mesh &mesh, ArrayRef<int64_t> sigma) {
-  if (mesh.isEmpty())
-    return mesh;
-  sh::Mesh result = mesh;
-  result.deviceIds.clear();
-  bool isIota = true;
-  for (auto [pos, id] : llvm::enumerate(mesh.deviceIdsOrIota())) {
-    result.deviceIds.push_back(sigma[id]);
-    isIota &= sigma[id] == static_cast<int64_t>(pos);
-  }
-  if (isIota && !mesh.axes.empty())
-    result.deviceIds.clear();
-  return result;
-}
-
 /// Relabels the inline mesh of each sharding; returns whether any changed.
-static bool relabelInlineMeshes(MutableArrayRef<sh::TensorSharding> shardings,
-                                ArrayRef<int64_t> sigma) {
+static llvm::Expected<bool>
+relabelInlineMeshes(MutableArrayRef<sh::TensorSharding> shardings,
+                    ArrayRef<int64_t> sigma) {
   bool changed = false;
   for (sh::TensorSharding &sharding : shardings) {
     if (!sharding.inlineMesh)
       continue;
-    sh::Mesh relabelled = relabelMesh(*sharding.inlineMesh, sigma);
-    changed |= relabelled != *sharding.inlineMesh;
-    sharding.inlineMesh = std::move(relabelled);
+    llvm::Expected<sh::Mesh> relabelled =
+        sh::relabelMesh(*sharding.inlineMesh, sigma);
+    if (!relabelled)
+      return relabelled.takeError();
+    changed |= *relabelled != *sharding.inlineMesh;
+    sharding.inlineMesh = std::move(*relabelled);
   }
   return changed;
 }
@@ -184,10 +170,12 @@ relabelSiteText(const ShardingSite &site, ArrayRef<int64_t> sigma) {
     llvm::Expected<sh::Mesh> mesh = sh::parseMesh(text);
     if (!mesh)
       return fail(mesh.takeError());
-    sh::Mesh relabelled = relabelMesh(*mesh, sigma);
-    if (relabelled == *mesh)
+    llvm::Expected<sh::Mesh> relabelled = sh::relabelMesh(*mesh, sigma);
+    if (!relabelled)
+      return fail(relabelled.takeError());
+    if (*relabelled == *mesh)
       return std::optional<std::string>();
-    return std::optional<std::string>(sh::printMesh(relabelled));
+    return std::optional<std::string>(sh::printMesh(*relabelled));
   }
   case SiteKind::SdyMeshDict: {
     auto entries = splitAttrDictText(text);
@@ -199,11 +187,13 @@ relabelSiteText(const ShardingSite &site, ArrayRef<int64_t> sigma) {
       llvm::Expected<sh::Mesh> mesh = sh::parseMesh(entry.second);
       if (!mesh)
         return fail(mesh.takeError());
-      sh::Mesh relabelled = relabelMesh(*mesh, sigma);
-      bool meshChanged = relabelled != *mesh;
+      llvm::Expected<sh::Mesh> relabelled = sh::relabelMesh(*mesh, sigma);
+      if (!relabelled)
+        return fail(relabelled.takeError());
+      bool meshChanged = *relabelled != *mesh;
       changed |= meshChanged;
       result += (index ? ", " : "") + entry.first + " = " +
-                (meshChanged ? sh::printMesh(relabelled) : entry.second);
+                (meshChanged ? sh::printMesh(*relabelled) : entry.second);
     }
     if (!changed)
       return std::optional<std::string>();
@@ -213,7 +203,11 @@ relabelSiteText(const ShardingSite &site, ArrayRef<int64_t> sigma) {
     llvm::Expected<sh::TensorSharding> sharding = sh::parseTensorSharding(text);
     if (!sharding)
       return fail(sharding.takeError());
-    if (!relabelInlineMeshes(MutableArrayRef(*sharding), sigma))
+    llvm::Expected<bool> changed =
+        relabelInlineMeshes(MutableArrayRef(*sharding), sigma);
+    if (!changed)
+      return fail(changed.takeError());
+    if (!*changed)
       return std::optional<std::string>();
     return std::optional<std::string>(sh::printTensorSharding(*sharding));
   }
@@ -221,7 +215,10 @@ relabelSiteText(const ShardingSite &site, ArrayRef<int64_t> sigma) {
     auto shardings = sh::parseShardingPerValue(text);
     if (!shardings)
       return fail(shardings.takeError());
-    if (!relabelInlineMeshes(*shardings, sigma))
+    llvm::Expected<bool> changed = relabelInlineMeshes(*shardings, sigma);
+    if (!changed)
+      return fail(changed.takeError());
+    if (!*changed)
       return std::optional<std::string>();
     return std::optional<std::string>(sh::printShardingPerValue(*shardings));
   }

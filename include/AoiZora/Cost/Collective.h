@@ -1,0 +1,113 @@
+//===- Collective.h - Time and link load of a collective --------*- C++ -*-===//
+//
+// Estimates how long one collective takes on a placement and how many bytes
+// it puts on every directed ICI link. Every kind is lowered to flows between
+// chips (ring steps, line steps, phases over torus dimensions, or point to
+// point messages); the flows are routed onto links, the loads summed over
+// all concurrent groups, and the time is the most loaded link's bytes over
+// the link bandwidth plus a latency term. docs/cost-model.md states each
+// formula and where it comes from.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AOIZORA_COST_COLLECTIVE_H
+#define AOIZORA_COST_COLLECTIVE_H
+
+#include "AoiZora/Topology/Placement.h"
+#include "AoiZora/Topology/Slice.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <utility>
+#include <vector>
+
+namespace aoizora {
+
+enum class CollectiveKind {
+  AllGather,
+  ReduceScatter,
+  AllReduce,
+  AllToAll,
+  CollectivePermute,
+  CollectiveBroadcast,
+};
+
+/// "all-gather", "reduce-scatter", ... (StableHLO op names with dashes).
+llvm::StringRef stringifyCollectiveKind(CollectiveKind kind);
+
+/// One collective over logical device ids. What `bytes` means per kind:
+///  - AllGather: the OUTPUT buffer of one device (the gathered array); each
+///    member contributes bytes / N.
+///  - ReduceScatter: the INPUT buffer of one device (the array before the
+///    scatter); each member ends with bytes / N.
+///  - AllReduce: the buffer of one device (input and output are equal).
+///  - AllToAll: the buffer of one device (input and output are equal); a
+///    member sends bytes / N to every other member and keeps bytes / N.
+///  - CollectivePermute: the buffer each source sends to its target.
+///  - CollectiveBroadcast: the buffer; the FIRST member of each group is the
+///    source (StableHLO collective_broadcast semantics).
+/// `groups` are the replica groups (all must be disjoint); an empty list
+/// means one group of every device, as in HLO. CollectivePermute uses
+/// `pairs` (source, target) instead.
+struct CollectiveSpec {
+  CollectiveKind kind = CollectiveKind::AllGather;
+  double bytes = 0;
+  llvm::SmallVector<llvm::SmallVector<unsigned, 16>, 4> groups;
+  llvm::SmallVector<std::pair<unsigned, unsigned>, 16> pairs;
+};
+
+/// Checks device ids against the slice, duplicate or overlapping group
+/// members, permute pairs (a source or a target used twice), and bytes >= 0.
+llvm::Error verifyCollective(const Slice &slice, const CollectiveSpec &spec);
+
+/// Knobs of the latency term.
+struct CostOptions {
+  /// Fixed software cost per algorithm step (synchronisation, DMA issue).
+  /// Not published; 0 by default so that the latency term is the per-hop
+  /// latency only.
+  double stepOverhead = 0;
+};
+
+/// The result of estimateCollective.
+struct CollectiveCost {
+  /// Estimated time: bandwidthSeconds + latencySeconds.
+  double seconds = 0;
+  /// maxLinkBytes / link bandwidth.
+  double bandwidthSeconds = 0;
+  /// Per-hop and per-step latency of the slowest group's schedule.
+  double latencySeconds = 0;
+  /// Bytes on the most loaded directed link.
+  double maxLinkBytes = 0;
+  /// That link (kNoLink when nothing crosses a link).
+  LinkId bottleneck = kNoLink;
+  /// All-to-all only: the bisection bound (bytes that must cross the worst
+  /// cut through the groups, over the links crossing it); 0 otherwise.
+  double bisectionSeconds = 0;
+  /// Bytes per directed link over the whole collective, indexed by LinkId
+  /// (size Slice::numLinkSlots()).
+  std::vector<double> linkBytes;
+};
+
+/// Estimates \p spec on \p placement. The spec must pass verifyCollective
+/// (asserted in debug builds only, so that a search can skip the check).
+CollectiveCost estimateCollective(const Slice &slice,
+                                  const Placement &placement,
+                                  const CollectiveSpec &spec,
+                                  const CostOptions &options = {});
+
+/// The same, reusing \p out's buffers (no allocation once warm): meant for a
+/// search that evaluates one collective under many placements.
+void estimateCollective(const Slice &slice, const Placement &placement,
+                        const CollectiveSpec &spec, CollectiveCost &out,
+                        const CostOptions &options = {});
+
+/// A time no placement can beat: per group, the bytes one device must
+/// receive (or send) over all the ICI links of one chip, plus one hop of
+/// latency when anything has to move. Ignores contention between groups.
+double lowerBoundSeconds(const Slice &slice, const CollectiveSpec &spec);
+
+} // namespace aoizora
+
+#endif // AOIZORA_COST_COLLECTIVE_H

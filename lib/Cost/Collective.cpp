@@ -1,0 +1,507 @@
+//===- Collective.cpp - Time and link load of a collective ----------------===//
+//
+// Every collective is lowered to flows (source chip, target chip, bytes)
+// that are routed onto directed links and summed; see docs/cost-model.md for
+// the formulas and their sources. The schedules:
+//  - a group whose chips form a full sub-grid (a line, a ring, a plane or a
+//    box of the torus) runs the per-dimension phased algorithm: one ring or
+//    line collective per dimension, each along that dimension's lines; the
+//    data is split into one part per spanned dimension and part r visits the
+//    dimensions in an order rotated by r, so all dimensions' links work at
+//    once ("How to Scale Your Model", part "Sharded Matrices": gathering over
+//    several axes multiplies the available bandwidth by their number);
+//  - any other group runs a ring in its given order over multi-hop routes;
+//  - all-to-all and collective-permute route each message directly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AoiZora/Cost/Collective.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace llvm;
+
+namespace aoizora {
+
+StringRef stringifyCollectiveKind(CollectiveKind kind) {
+  switch (kind) {
+  case CollectiveKind::AllGather:
+    return "all-gather";
+  case CollectiveKind::ReduceScatter:
+    return "reduce-scatter";
+  case CollectiveKind::AllReduce:
+    return "all-reduce";
+  case CollectiveKind::AllToAll:
+    return "all-to-all";
+  case CollectiveKind::CollectivePermute:
+    return "collective-permute";
+  case CollectiveKind::CollectiveBroadcast:
+    return "collective-broadcast";
+  }
+  return "unknown";
+}
+
+namespace {
+
+Error makeError(const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(), msg);
+}
+
+/// The shared core: routes flows onto link loads and keeps the latency of
+/// the schedule being built.
+class FlowAccumulator {
+public:
+  FlowAccumulator(const Slice &slice, std::vector<double> &loads,
+                  const CostOptions &options)
+      : slice(slice), loads(loads), options(options) {}
+
+  /// Routes \p bytes from \p src to \p dst (chips).
+  void addFlow(unsigned src, unsigned dst, double bytes) {
+    if (src == dst || bytes <= 0)
+      return;
+    slice.forEachRouteHop(src, dst,
+                          [&](LinkId l, double f) { loads[l] += bytes * f; });
+  }
+
+  /// Latency of \p steps sequential steps whose longest message takes
+  /// \p maxHops hops.
+  double stepsLatency(unsigned steps, unsigned maxHops) const {
+    return steps *
+           (maxHops * slice.chip().iciHopLatency + options.stepOverhead);
+  }
+
+  /// A gather-type collective (all-gather or reduce-scatter; their flows are
+  /// the same: every step each member passes one chunk to its neighbour) on
+  /// chips \p m in this order, each member contributing \p chunk bytes,
+  /// repeated \p passes times. Closed ring when the closing message (last to
+  /// first) is no longer than the longest other message; otherwise the
+  /// bidirectional line algorithm. Returns the latency.
+  double addRingOrLine(ArrayRef<unsigned> m, double chunk, double passes) {
+    unsigned n = m.size();
+    if (n < 2)
+      return 0;
+    unsigned maxHops = 0;
+    for (unsigned i = 0; i + 1 < n; ++i)
+      maxHops = std::max(maxHops, slice.hops(m[i], m[i + 1]));
+    unsigned closingHops = slice.hops(m[n - 1], m[0]);
+    if (n > 2 && closingHops <= maxHops) {
+      // Bidirectional ring: half of every chunk travels each way round, so
+      // each ring edge carries (n - 1) * chunk / 2 bytes in each direction,
+      // in floor(n / 2) steps.
+      double perEdge = passes * (n - 1) * chunk / 2;
+      for (unsigned i = 0; i < n; ++i) {
+        unsigned a = m[i], b = m[(i + 1) % n];
+        addFlow(a, b, perEdge);
+        addFlow(b, a, perEdge);
+      }
+      return passes * stepsLatency(n / 2, maxHops);
+    }
+    // Line: every chunk travels to both ends. The edge between positions i
+    // and i+1 carries the i+1 chunks from the left going right and the
+    // n-1-i chunks from the right going left, in n - 1 steps.
+    for (unsigned i = 0; i + 1 < n; ++i) {
+      addFlow(m[i], m[i + 1], passes * (i + 1) * chunk);
+      addFlow(m[i + 1], m[i], passes * (n - 1 - i) * chunk);
+    }
+    return passes * stepsLatency(n - 1, maxHops);
+  }
+
+  const Slice &slice;
+  std::vector<double> &loads;
+  const CostOptions &options;
+};
+
+/// How a group lies on the torus.
+struct GroupLayout {
+  /// Dimensions along which members differ.
+  SmallVector<unsigned, 3> dims;
+  /// Distinct coordinates per spanned dimension (parallel to dims).
+  SmallVector<unsigned, 3> sizes;
+  /// Members are distinct chips forming a full sub-grid (product of the
+  /// distinct coordinates of each spanned dimension).
+  bool product = false;
+};
+
+GroupLayout analyse(const Slice &slice, ArrayRef<unsigned> chips) {
+  GroupLayout g;
+  uint64_t productSize = 1;
+  SmallVector<bool, 32> seen;
+  for (unsigned d = 0; d < slice.numDims(); ++d) {
+    seen.assign(slice.extent(d), false);
+    unsigned distinct = 0;
+    for (unsigned c : chips) {
+      int x = slice.coordsOf(c)[d];
+      if (!seen[x]) {
+        seen[x] = true;
+        ++distinct;
+      }
+    }
+    if (distinct > 1) {
+      g.dims.push_back(d);
+      g.sizes.push_back(distinct);
+      productSize *= distinct;
+    }
+  }
+  if (productSize != chips.size())
+    return g;
+  SmallVector<unsigned, 64> sorted(chips.begin(), chips.end());
+  llvm::sort(sorted);
+  g.product = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+  return g;
+}
+
+/// Sorts \p chips into lines along \p dim: lines are consecutive runs of
+/// \p lineLength members sharing every other coordinate, each in increasing
+/// coordinate along \p dim.
+void sortIntoLines(const Slice &slice, SmallVectorImpl<unsigned> &chips,
+                   unsigned dim) {
+  auto key = [&](unsigned c) {
+    ChipCoords x = slice.coordsOf(c);
+    std::array<int, kMaxDims> k = {};
+    unsigned j = 0;
+    for (int d = kMaxDims - 1; d >= 0; --d)
+      if (unsigned(d) != dim)
+        k[j++] = x[d];
+    k[j] = x[dim];
+    return k;
+  };
+  llvm::sort(chips, [&](unsigned a, unsigned b) { return key(a) < key(b); });
+}
+
+/// The per-dimension phased gather (see file comment). \p bytes is the full
+/// buffer (all-gather output / reduce-scatter input). Returns the latency.
+double addPhasedGather(FlowAccumulator &acc, ArrayRef<unsigned> chips,
+                       const GroupLayout &g, double bytes, double passes) {
+  unsigned k = g.dims.size();
+  double n = chips.size();
+  double part = bytes / k;
+  double latency = 0;
+  SmallVector<unsigned, 64> work(chips.begin(), chips.end());
+  for (unsigned r = 0; r < k; ++r) {
+    double held = 1; // product of the extents gathered so far
+    double partLatency = 0;
+    for (unsigned j = 0; j < k; ++j) {
+      unsigned idx = (r + j) % k;
+      unsigned dim = g.dims[idx], len = g.sizes[idx];
+      double chunk = part * held / n;
+      sortIntoLines(acc.slice, work, dim);
+      double phaseLatency = 0;
+      for (unsigned start = 0; start < work.size(); start += len)
+        phaseLatency = std::max(
+            phaseLatency,
+            acc.addRingOrLine(ArrayRef(work).slice(start, len), chunk, passes));
+      partLatency += phaseLatency;
+      held *= len;
+    }
+    latency = std::max(latency, partLatency);
+  }
+  return latency;
+}
+
+double addGather(FlowAccumulator &acc, ArrayRef<unsigned> chips, double bytes,
+                 double passes) {
+  GroupLayout g = analyse(acc.slice, chips);
+  if (g.dims.empty())
+    return 0; // every member on one chip: no ICI traffic
+  if (g.product)
+    return addPhasedGather(acc, chips, g, bytes, passes);
+  return acc.addRingOrLine(chips, bytes / chips.size(), passes);
+}
+
+double addAllToAll(FlowAccumulator &acc, ArrayRef<unsigned> chips,
+                   double bytes) {
+  double share = bytes / chips.size();
+  unsigned maxHops = 0;
+  for (unsigned a : chips)
+    for (unsigned b : chips) {
+      if (a == b)
+        continue;
+      acc.addFlow(a, b, share);
+      maxHops = std::max(maxHops, acc.slice.hops(a, b));
+    }
+  return acc.stepsLatency(1, maxHops);
+}
+
+double addBroadcast(FlowAccumulator &acc, ArrayRef<unsigned> chips,
+                    double bytes) {
+  const Slice &slice = acc.slice;
+  GroupLayout g = analyse(slice, chips);
+  if (g.dims.empty())
+    return 0;
+  if (!g.product) {
+    // Pipelined chain in the given order from the source.
+    unsigned total = 0;
+    for (unsigned i = 0; i + 1 < chips.size(); ++i) {
+      acc.addFlow(chips[i], chips[i + 1], bytes);
+      total += slice.hops(chips[i], chips[i + 1]);
+    }
+    return acc.stepsLatency(1, total);
+  }
+  // Dimension by dimension: along each spanned dimension, every line that
+  // already holds the data (it passes through the source's coordinates on
+  // the dimensions still to do) forwards it outward from its holder.
+  ChipCoords root = slice.coordsOf(chips[0]);
+  SmallVector<unsigned, 64> work(chips.begin(), chips.end());
+  double latency = 0;
+  for (unsigned j = 0; j < g.dims.size(); ++j) {
+    unsigned dim = g.dims[j], len = g.sizes[j];
+    sortIntoLines(slice, work, dim);
+    unsigned phaseHops = 0;
+    for (unsigned start = 0; start < work.size(); start += len) {
+      ArrayRef<unsigned> line = ArrayRef(work).slice(start, len);
+      ChipCoords any = slice.coordsOf(line[0]);
+      bool holds = true;
+      for (unsigned later = j + 1; later < g.dims.size(); ++later)
+        holds &= any[g.dims[later]] == root[g.dims[later]];
+      if (!holds)
+        continue;
+      unsigned src = 0;
+      while (slice.coordsOf(line[src])[dim] != root[dim])
+        ++src;
+      unsigned up = 0, down = 0;
+      for (unsigned i = src + 1; i < len; ++i) {
+        acc.addFlow(line[i - 1], line[i], bytes);
+        up += slice.hops(line[i - 1], line[i]);
+      }
+      for (unsigned i = src; i > 0; --i) {
+        acc.addFlow(line[i], line[i - 1], bytes);
+        down += slice.hops(line[i], line[i - 1]);
+      }
+      phaseHops = std::max({phaseHops, up, down});
+    }
+    latency += acc.stepsLatency(1, phaseHops);
+  }
+  return latency;
+}
+
+/// Bytes that must cross the worst cut through the all-to-all groups, over
+/// the bandwidth of the links crossing it (one direction).
+double allToAllBisection(const Slice &slice,
+                         ArrayRef<SmallVector<unsigned, 64>> groups,
+                         double bytes) {
+  double worst = 0;
+  double w = slice.chip().iciLinkBandwidth;
+  for (unsigned d = 0; d < slice.numDims(); ++d) {
+    int e = slice.extent(d);
+    if (e < 2)
+      continue;
+    // Lines along d that hold members: distinct projections on other dims.
+    SmallVector<unsigned, 64> proj;
+    for (const auto &g : groups)
+      for (unsigned c : g) {
+        ChipCoords x = slice.coordsOf(c);
+        x[d] = 0;
+        proj.push_back(slice.chipAt(x));
+      }
+    llvm::sort(proj);
+    double lines = std::unique(proj.begin(), proj.end()) - proj.begin();
+    bool ring = slice.wraps(d);
+    double capacity = lines * (ring ? 2 : 1) * w;
+    // Open: cut between k and k+1. Ring: arc [a, a + e/2) against the rest.
+    int cuts = ring ? e : e - 1;
+    for (int a = 0; a < cuts; ++a) {
+      double crossing = 0;
+      for (const auto &g : groups) {
+        double left = 0;
+        for (unsigned c : g) {
+          int x = slice.coordsOf(c)[d];
+          bool in = ring ? ((x - a + e) % e) < e / 2 : x <= a;
+          left += in;
+        }
+        double n = g.size();
+        crossing += left * (n - left) * bytes / n;
+      }
+      worst = std::max(worst, crossing / capacity);
+    }
+  }
+  return worst;
+}
+
+} // namespace
+
+Error verifyCollective(const Slice &slice, const CollectiveSpec &spec) {
+  unsigned n = slice.numDevices();
+  StringRef kind = stringifyCollectiveKind(spec.kind);
+  if (!(spec.bytes >= 0) || !std::isfinite(spec.bytes))
+    return makeError(kind + ": bytes must be a finite number >= 0");
+  if (spec.kind == CollectiveKind::CollectivePermute) {
+    if (!spec.groups.empty())
+      return makeError(kind + " takes source-target pairs, not groups");
+    SmallVector<bool, 0> isSource(n, false), isTarget(n, false);
+    for (auto [i, p] : enumerate(spec.pairs)) {
+      if (p.first >= n || p.second >= n)
+        return makeError(kind + ": pair #" + Twine(i) + " (" + Twine(p.first) +
+                         " -> " + Twine(p.second) +
+                         ") names a device outside 0.." + Twine(n - 1));
+      if (isSource[p.first])
+        return makeError(kind + ": device " + Twine(p.first) +
+                         " is the source of two pairs");
+      if (isTarget[p.second])
+        return makeError(kind + ": device " + Twine(p.second) +
+                         " is the target of two pairs");
+      isSource[p.first] = isTarget[p.second] = true;
+    }
+    return Error::success();
+  }
+  if (!spec.pairs.empty())
+    return makeError(kind + " takes groups, not source-target pairs");
+  SmallVector<int, 0> groupOf(n, -1);
+  for (auto [gi, g] : enumerate(spec.groups)) {
+    if (g.empty())
+      return makeError(kind + ": group #" + Twine(gi) + " is empty");
+    for (unsigned d : g) {
+      if (d >= n)
+        return makeError(kind + ": group #" + Twine(gi) + " names device " +
+                         Twine(d) + ", outside 0.." + Twine(n - 1));
+      if (groupOf[d] >= 0)
+        return makeError(kind + ": device " + Twine(d) + " is in group #" +
+                         Twine(groupOf[d]) + " and group #" + Twine(gi));
+      groupOf[d] = gi;
+    }
+  }
+  return Error::success();
+}
+
+void estimateCollective(const Slice &slice, const Placement &placement,
+                        const CollectiveSpec &spec, CollectiveCost &out,
+                        const CostOptions &options) {
+  assert(placement.numDevices() == slice.numDevices() &&
+         "placement is for another slice");
+  assert([&] {
+    Error e = verifyCollective(slice, spec);
+    bool ok = !e;
+    consumeError(std::move(e));
+    return ok;
+  }() && "invalid collective; call verifyCollective first");
+
+  out.linkBytes.assign(slice.numLinkSlots(), 0.0);
+  FlowAccumulator acc(slice, out.linkBytes, options);
+  double latency = 0;
+  out.bisectionSeconds = 0;
+
+  if (spec.kind == CollectiveKind::CollectivePermute) {
+    unsigned maxHops = 0;
+    for (auto [s, t] : spec.pairs) {
+      unsigned a = placement.chipOf(s), b = placement.chipOf(t);
+      acc.addFlow(a, b, spec.bytes);
+      maxHops = std::max(maxHops, slice.hops(a, b));
+    }
+    if (!spec.pairs.empty())
+      latency = acc.stepsLatency(1, maxHops);
+  } else {
+    // Chips of each group, in the group's order. No groups: all devices.
+    SmallVector<SmallVector<unsigned, 64>, 8> groups;
+    if (spec.groups.empty()) {
+      groups.emplace_back();
+      for (unsigned d = 0; d < placement.numDevices(); ++d)
+        groups.back().push_back(placement.chipOf(d));
+    } else {
+      for (const auto &g : spec.groups) {
+        groups.emplace_back();
+        for (unsigned d : g)
+          groups.back().push_back(placement.chipOf(d));
+      }
+    }
+    for (const auto &chips : groups) {
+      double groupLatency = 0;
+      switch (spec.kind) {
+      case CollectiveKind::AllGather:
+      case CollectiveKind::ReduceScatter:
+        groupLatency = addGather(acc, chips, spec.bytes, 1);
+        break;
+      case CollectiveKind::AllReduce:
+        // Reduce-scatter then all-gather of the same buffer: twice the
+        // flows and twice the steps.
+        groupLatency = addGather(acc, chips, spec.bytes, 2);
+        break;
+      case CollectiveKind::AllToAll:
+        groupLatency = addAllToAll(acc, chips, spec.bytes);
+        break;
+      case CollectiveKind::CollectiveBroadcast:
+        groupLatency = addBroadcast(acc, chips, spec.bytes);
+        break;
+      case CollectiveKind::CollectivePermute:
+        llvm_unreachable("handled above");
+      }
+      latency = std::max(latency, groupLatency);
+    }
+    if (spec.kind == CollectiveKind::AllToAll)
+      out.bisectionSeconds = allToAllBisection(slice, groups, spec.bytes);
+  }
+
+  out.maxLinkBytes = 0;
+  out.bottleneck = kNoLink;
+  for (unsigned l = 0, e = out.linkBytes.size(); l < e; ++l)
+    if (out.linkBytes[l] > out.maxLinkBytes) {
+      out.maxLinkBytes = out.linkBytes[l];
+      out.bottleneck = LinkId(l);
+    }
+  out.bandwidthSeconds = out.maxLinkBytes / slice.chip().iciLinkBandwidth;
+  out.latencySeconds = latency;
+  out.seconds = out.bandwidthSeconds + out.latencySeconds;
+}
+
+CollectiveCost estimateCollective(const Slice &slice,
+                                  const Placement &placement,
+                                  const CollectiveSpec &spec,
+                                  const CostOptions &options) {
+  CollectiveCost cost;
+  estimateCollective(slice, placement, spec, cost, options);
+  return cost;
+}
+
+double lowerBoundSeconds(const Slice &slice, const CollectiveSpec &spec) {
+  const ChipSpec &chip = slice.chip();
+  double ingress = slice.linksPerChip() * chip.iciLinkBandwidth;
+  if (ingress == 0)
+    return 0;
+  unsigned perChip = chip.devicesPerChip;
+  double worst = 0;
+  auto consider = [&](double mustMove) {
+    if (mustMove > 0)
+      worst = std::max(worst, mustMove / ingress + chip.iciHopLatency);
+  };
+  if (spec.kind == CollectiveKind::CollectivePermute) {
+    // A device on another chip must receive the whole buffer; with several
+    // devices per chip the partner may share the chip, so no bound.
+    bool moves = any_of(spec.pairs, [](auto p) { return p.first != p.second; });
+    if (moves && perChip == 1)
+      consider(spec.bytes);
+    return worst;
+  }
+  SmallVector<unsigned, 8> sizes;
+  if (spec.groups.empty())
+    sizes.push_back(slice.numDevices());
+  for (const auto &g : spec.groups)
+    sizes.push_back(g.size());
+  for (unsigned n : sizes) {
+    if (n <= perChip)
+      continue; // the whole group may share one chip
+    // Share of the buffer a member must exchange with other chips: at most
+    // perChip - 1 other members can be on its own chip.
+    double remote = double(n - perChip) / n * spec.bytes;
+    switch (spec.kind) {
+    case CollectiveKind::AllGather:     // receive every other shard
+    case CollectiveKind::ReduceScatter: // send every other shard
+    case CollectiveKind::AllToAll:      // receive one share from each
+      consider(remote);
+      break;
+    case CollectiveKind::AllReduce:
+      // Bandwidth-optimal all-reduce moves 2 (n - 1) / n of the buffer per
+      // member (Patarasuk and Yuan, JPDC 2009).
+      consider(2 * remote);
+      break;
+    case CollectiveKind::CollectiveBroadcast:
+      consider(spec.bytes);
+      break;
+    case CollectiveKind::CollectivePermute:
+      break;
+    }
+  }
+  return worst;
+}
+
+} // namespace aoizora

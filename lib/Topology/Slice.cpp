@@ -1,0 +1,401 @@
+//===- Slice.cpp - A TPU slice: shape, wraparound, links, routes ----------===//
+//
+// Shapes, wraparound rules, accelerator-name parsing, link numbering and
+// dimension-ordered routing. Sources for the shape lists and wrap rules:
+//  [CT-v5e] docs.cloud.google.com/tpu/docs/v5e, "2D slice shapes".
+//  [CT-v6e] docs.cloud.google.com/tpu/docs/v6e, supported configurations.
+//  [CT-v5p] docs.cloud.google.com/tpu/docs/v5p, configurations table.
+//  [SB-TPU] "How to Scale Your Model", part "How to Think About TPUs":
+//           v5e/v6e wrap an axis of size 16; v4/v5p slices that are multiples
+//           of the 4x4x4 cube get wraparound from the optical switches,
+//           smaller ones (2x2x1, 2x2x2, 2x2x4) have none.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AoiZora/Topology/Slice.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace llvm;
+
+namespace aoizora {
+
+namespace {
+
+Error makeError(const Twine &msg) {
+  return createStringError(inconvertibleErrorCode(), msg);
+}
+
+bool isTwoD(TpuGeneration gen) {
+  return gen == TpuGeneration::V5e || gen == TpuGeneration::V6e;
+}
+
+// [CT-v5e] lists these for v5e; [CT-v6e] lists the same set for v6e.
+const int kTwoDShapes[][2] = {{1, 1}, {2, 2}, {2, 4},  {4, 4},
+                              {4, 8}, {8, 8}, {8, 16}, {16, 16}};
+
+// [CT-v5p] configurations table, plus 2x2x4 ([SB-TPU] names it; it is the
+// shape of a 16-chip v5p-32 / v4-32).
+const int kThreeDShapes[][3] = {
+    {2, 2, 1}, {2, 2, 2}, {2, 2, 4},  {2, 4, 4},   {4, 4, 4},    {4, 4, 8},
+    {4, 8, 8}, {8, 8, 8}, {8, 8, 16}, {8, 16, 16}, {16, 16, 16}, {16, 16, 24}};
+
+// Largest single slice: v5p 16x16x24 [CT-v5p]; v4 pods are 16x16x16.
+unsigned maxChips(TpuGeneration gen) {
+  switch (gen) {
+  case TpuGeneration::V5e:
+  case TpuGeneration::V6e:
+    return 256;
+  case TpuGeneration::V4:
+    return 4096;
+  case TpuGeneration::V5p:
+    return 6144;
+  case TpuGeneration::V7x:
+    return 9216;
+  case TpuGeneration::Generic:
+    return 1u << 20;
+  }
+  return 0;
+}
+
+Expected<SmallVector<int, 3>> parseShape(StringRef text) {
+  SmallVector<StringRef, 3> parts;
+  text.split(parts, 'x');
+  if (parts.empty() || parts.size() > kMaxDims)
+    return makeError("slice shape '" + text + "' must have 1 to 3 extents");
+  SmallVector<int, 3> shape;
+  for (StringRef p : parts) {
+    int v;
+    if (p.getAsInteger(10, v) || v <= 0)
+      return makeError("slice shape '" + text + "' has a bad extent '" + p +
+                       "'");
+    shape.push_back(v);
+  }
+  return shape;
+}
+
+Expected<SmallVector<bool, 3>> parseWrap(StringRef text) {
+  SmallVector<StringRef, 3> parts;
+  text.split(parts, ',');
+  SmallVector<bool, 3> wrap;
+  for (StringRef p : parts) {
+    p = p.trim();
+    if (p == "1" || p == "true")
+      wrap.push_back(true);
+    else if (p == "0" || p == "false")
+      wrap.push_back(false);
+    else
+      return makeError("wrap list '" + text + "' must hold 0 or 1 per " +
+                       "dimension");
+  }
+  return wrap;
+}
+
+// Shape of an accelerator type with \p chips chips: the listed shape of that
+// size (the first one in the table, which is the documented default).
+std::optional<SmallVector<int, 3>> shapeForChipCount(const ChipSpec &chip,
+                                                     unsigned chips) {
+  if (isTwoD(chip.generation)) {
+    for (const auto &s : kTwoDShapes)
+      if (unsigned(s[0] * s[1]) == chips)
+        return SmallVector<int, 3>{s[0], s[1]};
+    return std::nullopt;
+  }
+  for (const auto &s : kThreeDShapes)
+    if (unsigned(s[0] * s[1] * s[2]) == chips)
+      return SmallVector<int, 3>{s[0], s[1], s[2]};
+  return std::nullopt;
+}
+
+} // namespace
+
+SmallVector<bool, 3> Slice::defaultWrap(const ChipSpec &chip,
+                                        ArrayRef<int> shape) {
+  SmallVector<bool, 3> wrap(shape.size(), false);
+  switch (chip.generation) {
+  case TpuGeneration::V5e:
+  case TpuGeneration::V6e:
+    // [SB-TPU]: wraparound along any axis of size 16 (8x16 wraps its long
+    // axis); smaller axes are open.
+    for (unsigned d = 0; d < shape.size(); ++d)
+      wrap[d] = shape[d] == 16;
+    break;
+  case TpuGeneration::V4:
+  case TpuGeneration::V5p:
+  case TpuGeneration::V7x: {
+    // [SB-TPU]: whole cubes get wraparound on every axis from the optical
+    // switches; anything smaller has none. v7x is assumed to follow v5p
+    // ([CT-7x] describes its pod as 4x4x4 cubes like v5p).
+    bool wholeCubes =
+        shape.size() == 3 && all_of(shape, [](int e) { return e % 4 == 0; });
+    for (unsigned d = 0; d < shape.size(); ++d)
+      wrap[d] = wholeCubes;
+    break;
+  }
+  case TpuGeneration::Generic:
+    break;
+  }
+  return wrap;
+}
+
+bool Slice::isValidShape(const ChipSpec &chip, ArrayRef<int> shape) {
+  if (shape.empty() || shape.size() > kMaxDims ||
+      any_of(shape, [](int e) { return e <= 0; }))
+    return false;
+  if (chip.generation == TpuGeneration::Generic)
+    return true;
+  if (shape.size() != chip.numDims)
+    return false;
+  if (isTwoD(chip.generation))
+    return any_of(kTwoDShapes, [&](const int(&s)[2]) {
+      return s[0] == shape[0] && s[1] == shape[1];
+    });
+  if (any_of(kThreeDShapes, [&](const int(&s)[3]) {
+        return s[0] == shape[0] && s[1] == shape[1] && s[2] == shape[2];
+      }))
+    return true;
+  // [CT-v5p]: the table shows "most (but not all) full cube shapes"; accept
+  // any multiple of the 4x4x4 cube up to the largest slice.
+  unsigned n = shape[0] * shape[1] * shape[2];
+  return all_of(shape, [](int e) { return e % 4 == 0; }) &&
+         n <= maxChips(chip.generation);
+}
+
+SmallVector<SmallVector<int, 3>> Slice::listedShapes(const ChipSpec &chip) {
+  SmallVector<SmallVector<int, 3>> out;
+  if (isTwoD(chip.generation)) {
+    for (const auto &s : kTwoDShapes)
+      out.push_back({s[0], s[1]});
+  } else if (chip.generation != TpuGeneration::Generic) {
+    for (const auto &s : kThreeDShapes)
+      if (unsigned(s[0] * s[1] * s[2]) <= maxChips(chip.generation))
+        out.push_back({s[0], s[1], s[2]});
+  }
+  return out;
+}
+
+Expected<Slice> Slice::create(const ChipSpec &chip, ArrayRef<int> shape,
+                              ArrayRef<bool> wrap) {
+  if (shape.empty() || shape.size() > kMaxDims)
+    return makeError("a slice needs 1 to 3 dimensions");
+  if (any_of(shape, [](int e) { return e <= 0; }))
+    return makeError("slice extents must be positive");
+  if (!wrap.empty() && wrap.size() != shape.size())
+    return makeError("wrap list has " + Twine(wrap.size()) +
+                     " entries for a slice of " + Twine(shape.size()) +
+                     " dimensions");
+  SmallVector<bool, 3> w = wrap.empty()
+                               ? defaultWrap(chip, shape)
+                               : SmallVector<bool, 3>(wrap.begin(), wrap.end());
+  Slice s;
+  s.chipSpec = &chip;
+  s.dims = shape.size();
+  s.chips = 1;
+  for (unsigned d = 0; d < shape.size(); ++d) {
+    s.extents[d] = shape[d];
+    // A ring of 1 or 2 chips has no extra link to offer: its "wrap" link
+    // would join chips that are already neighbours, so treat it as open.
+    s.wrapped[d] = w[d] && shape[d] > 2;
+    s.chips *= shape[d];
+  }
+  s.coordTable.resize(s.chips);
+  for (unsigned c = 0; c < s.chips; ++c) {
+    unsigned rest = c;
+    s.coordTable[c][0] = rest % s.extents[0];
+    rest /= s.extents[0];
+    s.coordTable[c][1] = rest % s.extents[1];
+    s.coordTable[c][2] = rest / s.extents[1];
+  }
+  return s;
+}
+
+Expected<Slice> Slice::parse(StringRef spec) {
+  StringRef text = spec.trim();
+  // Accelerator types: <name>-<count>.
+  if (!text.contains(':')) {
+    auto [name, countText] = text.rsplit('-');
+    unsigned count;
+    if (countText.empty() || countText.getAsInteger(10, count) || count == 0)
+      return makeError("cannot parse slice '" + spec +
+                       "': expected <gen>:<shape> or an accelerator type "
+                       "such as v5litepod-16 or v5p-32");
+    Expected<const ChipSpec *> chip = lookupChipSpec(name);
+    if (!chip)
+      return chip.takeError();
+    // v5e/v6e accelerator types count chips (one TensorCore each); v4, v5p
+    // and v7x types count TensorCores, two per chip.
+    unsigned perChip = (*chip)->tensorCores;
+    if (count % perChip)
+      return makeError("accelerator type '" + spec + "' counts TensorCores; " +
+                       Twine(count) + " is not a multiple of " +
+                       Twine(perChip));
+    std::optional<SmallVector<int, 3>> shape =
+        shapeForChipCount(**chip, count / perChip);
+    if (!shape)
+      return makeError("accelerator type '" + spec + "' (" +
+                       Twine(count / perChip) +
+                       " chips) has no known slice shape");
+    return create(**chip, *shape);
+  }
+
+  SmallVector<StringRef, 3> parts;
+  text.split(parts, ':');
+  if (parts.size() < 2 || parts.size() > 3)
+    return makeError("cannot parse slice '" + spec +
+                     "': expected <gen>:<shape>[:wrap=...]");
+  Expected<const ChipSpec *> chip = lookupChipSpec(parts[0]);
+  if (!chip)
+    return chip.takeError();
+  Expected<SmallVector<int, 3>> shape = parseShape(parts[1]);
+  if (!shape)
+    return shape.takeError();
+  if (!isValidShape(**chip, *shape))
+    return makeError("'" + parts[1] + "' is not a supported " + (*chip)->name +
+                     " slice shape");
+  SmallVector<bool, 3> wrap;
+  if (parts.size() == 3) {
+    StringRef opt = parts[2];
+    if (!opt.consume_front("wrap="))
+      return makeError("unknown slice option '" + opt +
+                       "' (expected wrap=...)");
+    Expected<SmallVector<bool, 3>> w = parseWrap(opt);
+    if (!w)
+      return w.takeError();
+    wrap = *w;
+  }
+  return create(**chip, *shape, wrap);
+}
+
+bool Slice::contains(const ChipCoords &c) const {
+  for (unsigned d = 0; d < kMaxDims; ++d)
+    if (c[d] < 0 || c[d] >= extents[d])
+      return false;
+  return true;
+}
+
+LinkId Slice::linkId(unsigned chipIndex, unsigned dim, int direction) const {
+  if (dim >= dims || extents[dim] < 2)
+    return kNoLink;
+  ChipCoords c = coordsOf(chipIndex);
+  if (!wrapped[dim]) {
+    if (direction > 0 && c[dim] == extents[dim] - 1)
+      return kNoLink;
+    if (direction < 0 && c[dim] == 0)
+      return kNoLink;
+  }
+  return LinkId((chipIndex * kMaxDims + dim) * 2 + (direction < 0 ? 1 : 0));
+}
+
+bool Slice::linkExists(LinkId id) const {
+  if (id < 0 || unsigned(id) >= numLinkSlots())
+    return false;
+  unsigned chipIndex = id / (2 * kMaxDims);
+  unsigned dim = (id / 2) % kMaxDims;
+  int dir = (id & 1) ? -1 : 1;
+  return linkId(chipIndex, dim, dir) == id;
+}
+
+LinkInfo Slice::linkInfo(LinkId id) const {
+  assert(linkExists(id) && "not a link of this slice");
+  LinkInfo info;
+  info.fromChip = id / (2 * kMaxDims);
+  info.dim = (id / 2) % kMaxDims;
+  info.direction = (id & 1) ? -1 : 1;
+  ChipCoords c = coordsOf(info.fromChip);
+  int e = extents[info.dim];
+  c[info.dim] = (c[info.dim] + info.direction + e) % e;
+  info.toChip = chipAt(c);
+  return info;
+}
+
+SmallVector<LinkId> Slice::links() const {
+  SmallVector<LinkId> out;
+  for (unsigned id = 0; id < numLinkSlots(); ++id)
+    if (linkExists(id))
+      out.push_back(id);
+  return out;
+}
+
+unsigned Slice::linksPerChip() const {
+  unsigned n = 0;
+  for (unsigned d = 0; d < dims; ++d)
+    if (extents[d] > 2 || (extents[d] == 2 && wrapped[d]))
+      n += 2;
+    else if (extents[d] == 2)
+      n += 1;
+  return n;
+}
+
+unsigned Slice::hops(unsigned src, unsigned dst) const {
+  const ChipCoords &a = coordsOf(src), &b = coordsOf(dst);
+  unsigned total = 0;
+  for (unsigned d = 0; d < dims; ++d) {
+    int delta = std::abs(b[d] - a[d]);
+    if (wrapped[d])
+      delta = std::min(delta, extents[d] - delta);
+    total += delta;
+  }
+  return total;
+}
+
+void Slice::forEachRouteHop(unsigned src, unsigned dst,
+                            function_ref<void(LinkId, double)> fn) const {
+  ChipCoords cur = coordsOf(src);
+  ChipCoords target = coordsOf(dst);
+  for (unsigned d = 0; d < dims; ++d) {
+    int e = extents[d];
+    int forward = target[d] - cur[d]; // steps in + direction if open
+    if (forward == 0)
+      continue;
+    // Walks `steps` hops from `cur` along d in `dir`, with `fraction`.
+    auto walk = [&](int dir, int steps, double fraction) {
+      ChipCoords at = cur;
+      for (int i = 0; i < steps; ++i) {
+        fn(LinkId((chipAt(at) * kMaxDims + d) * 2 + (dir < 0 ? 1 : 0)),
+           fraction);
+        at[d] = (at[d] + dir + e) % e;
+      }
+    };
+    if (!wrapped[d]) {
+      walk(forward > 0 ? 1 : -1, std::abs(forward), 1.0);
+    } else {
+      int plus = (forward + e) % e; // hops going +
+      int minus = e - plus;         // hops going -
+      if (plus < minus)
+        walk(1, plus, 1.0);
+      else if (minus < plus)
+        walk(-1, minus, 1.0);
+      else {
+        // Half-way round an even ring: split the message evenly over both
+        // directions, as a bidirectional torus would balance it.
+        walk(1, plus, 0.5);
+        walk(-1, minus, 0.5);
+      }
+    }
+    cur[d] = target[d];
+  }
+}
+
+SmallVector<RouteHop> Slice::route(unsigned src, unsigned dst) const {
+  SmallVector<RouteHop> out;
+  forEachRouteHop(src, dst, [&](LinkId l, double f) { out.push_back({l, f}); });
+  return out;
+}
+
+std::string Slice::str() const {
+  std::string s;
+  raw_string_ostream os(s);
+  os << chipSpec->name << ':';
+  for (unsigned d = 0; d < dims; ++d)
+    os << (d ? "x" : "") << extents[d];
+  os << ":wrap=";
+  for (unsigned d = 0; d < dims; ++d)
+    os << (d ? "," : "") << (wrapped[d] ? 1 : 0);
+  return s;
+}
+
+} // namespace aoizora
