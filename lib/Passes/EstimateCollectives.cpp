@@ -58,6 +58,15 @@ static std::string describeLink(const Slice &slice, LinkId link) {
          std::string(1, "xyz"[info.dim]);
 }
 
+/// "1 pair", "4 groups of 2".
+static std::string describeGroups(const ExplicitCollective &c) {
+  std::string text = std::to_string(c.numGroups);
+  if (c.spec.kind == CollectiveKind::CollectivePermute)
+    return text + (c.numGroups == 1 ? " pair" : " pairs");
+  return text + (c.numGroups == 1 ? " group of " : " groups of ") +
+         std::to_string(c.groupSize);
+}
+
 namespace {
 struct EstimateCollectivesPass
     : public impl::EstimateCollectivesBase<EstimateCollectivesPass> {
@@ -68,9 +77,7 @@ struct EstimateCollectivesPass
         topologyFile.empty() ? Placement::defaultFor(slice)
                              : Placement::fromFile(slice, topologyFile);
     if (!placement)
-      return module.emitError() << "invalid topology file '" << topologyFile
-                                << "': "
-                                << llvm::toString(placement.takeError());
+      return module.emitError() << llvm::toString(placement.takeError());
     if (deviceOrder.empty())
       return std::move(*placement);
     llvm::Expected<SmallVector<int64_t>> order = parseDeviceOrder(deviceOrder);
@@ -131,10 +138,7 @@ struct EstimateCollectivesPass
       StringRef kind = stringifyCollectiveKind(c.spec.kind);
       if (emitRemarks)
         c.op->emitRemark()
-            << kind << ": " << c.numGroups
-            << (c.spec.kind == CollectiveKind::CollectivePermute
-                    ? " pairs, "
-                    : llvm::formatv(" groups of {0}, ", c.groupSize).str())
+            << kind << ": " << describeGroups(c) << ", "
             << formatBytes(c.spec.bytes) << " per device, "
             << formatSeconds(cost.seconds) << " (max link load "
             << formatBytes(cost.maxLinkBytes) << " on "
