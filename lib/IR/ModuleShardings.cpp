@@ -107,7 +107,9 @@ std::string Builder::entryWhere(const ShardingSite &site,
                                 unsigned entry) const {
   if (site.ref.holder != AttrRef::Holder::Op)
     return site.describe();
-  std::string where = site.ref.name == "in_shardings" ? "operand #" : "result #";
+  bool operands = site.ref.name == "in_shardings" ||
+                  site.ref.frontendKey == "xla.sdy.in_shardings";
+  std::string where = operands ? "operand #" : "result #";
   where += std::to_string(entry) + " of '" +
            site.ref.op->getName().getStringRef().str() + "'";
   if (!site.ref.frontendKey.empty())
@@ -186,7 +188,8 @@ LogicalResult Builder::addSdyValues(unsigned siteIndex,
       mesh = &named->mesh;
     } else {
       return error(site) << "unknown mesh @" << sharding.meshName << " in "
-                         << where;
+                         << where << " ('"
+                         << sh::printTensorSharding(sharding) << "')";
     }
     Type type = site.valueTypes[entry];
     std::optional<SmallVector<int64_t>> shape = getStaticShape(type);
@@ -194,7 +197,9 @@ LogicalResult Builder::addSdyValues(unsigned siteIndex,
     if (shape)
       shapeRef = ArrayRef<int64_t>(*shape);
     if (llvm::Error err = sh::verifyTensorSharding(sharding, *mesh, shapeRef))
-      return error(site) << "invalid sharding on " << where << ": "
+      return error(site) << "invalid sharding '"
+                         << sh::printTensorSharding(sharding) << "' on "
+                         << where << " of type " << typeToString(type) << ": "
                          << llvm::toString(std::move(err));
     llvm::Expected<sh::HloSharding> hlo = sh::toHloSharding(sharding, *mesh);
     if (!hlo)

@@ -271,6 +271,15 @@ void SiteCollector::visit(Operation *op) {
 
   // Per-result shardings on any op, including custom_call @Sharding.
   addValueShardings(op, H::Op, 0, op->getResultTypes(), /*perValue=*/true);
+  // The round-trip form of a manual computation: custom calls
+  // @xla.sdy.GlobalToLocalShape / @xla.sdy.LocalToGlobalShape carry its
+  // shardings as strings (sharding-syntax.md §1.6).
+  add(SiteKind::SdyShardingPerValue,
+      AttrRef{op, H::Op, 0, kFrontendAttrs.str(), "xla.sdy.in_shardings"},
+      op->getOperandTypes());
+  add(SiteKind::SdyShardingPerValue,
+      AttrRef{op, H::Op, 0, kFrontendAttrs.str(), "xla.sdy.out_shardings"},
+      op->getResultTypes());
 }
 
 SmallVector<ShardingSite, 0> collectShardingSites(ModuleOp module) {

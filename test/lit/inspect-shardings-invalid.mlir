@@ -3,7 +3,7 @@
 // Malformed sharding text.
 "builtin.module"() ({
   "sdy.mesh"() <{mesh = #sdy.mesh<["a"=2]>, sym_name = "mesh"}> : () -> ()
-  // expected-error@+1 {{invalid sharding on argument #0 of @main: }}
+  // expected-error@+1 {{invalid sharding on argument #0 of @main: expected '}' at column 27 in '#sdy.sharding<@mesh, [{"a" "b"}]>'}}
   "func.func"() <{arg_attrs = [{sdy.sharding = #sdy.sharding<@mesh, [{"a" "b"}]>}], function_type = (tensor<2xf32>) -> (), sym_name = "main"}> ({
   ^bb0(%arg0: tensor<2xf32>):
     "func.return"() : () -> ()
@@ -31,7 +31,7 @@
 // A sharding that names a mesh the module does not define.
 "builtin.module"() ({
   "sdy.mesh"() <{mesh = #sdy.mesh<["a"=2]>, sym_name = "mesh"}> : () -> ()
-  // expected-error@+1 {{unknown mesh @other in argument #0 of @main}}
+  // expected-error@+1 {{unknown mesh @other in argument #0 of @main ('#sdy.sharding<@other, [{"a"}]>')}}
   "func.func"() <{arg_attrs = [{sdy.sharding = #sdy.sharding<@other, [{"a"}]>}], function_type = (tensor<2xf32>) -> (), sym_name = "main"}> ({
   ^bb0(%arg0: tensor<2xf32>):
     "func.return"() : () -> ()
@@ -43,7 +43,7 @@
 // A Shardy sharding of the wrong rank.
 "builtin.module"() ({
   "sdy.mesh"() <{mesh = #sdy.mesh<["a"=2]>, sym_name = "mesh"}> : () -> ()
-  // expected-error@+1 {{invalid sharding on argument #0 of @main: }}
+  // expected-error@+1 {{invalid sharding '#sdy.sharding<@mesh, [{"a"}, {}]>' on argument #0 of @main of type tensor<2xf32>: sharding doesn't match tensor rank: 2 != 1}}
   "func.func"() <{arg_attrs = [{sdy.sharding = #sdy.sharding<@mesh, [{"a"}, {}]>}], function_type = (tensor<2xf32>) -> (), sym_name = "main"}> ({
   ^bb0(%arg0: tensor<2xf32>):
     "func.return"() : () -> ()
@@ -65,7 +65,7 @@
 
 // Malformed HLO sharding text.
 "builtin.module"() ({
-  // expected-error@+1 {{invalid mhlo.sharding on argument #0 of @main: }}
+  // expected-error@+1 {{invalid mhlo.sharding on argument #0 of @main: iota has 5 devices but the tile dims need 4 at column 1 in '{devices=[2,2]<=[5]}'}}
   "func.func"() <{arg_attrs = [{mhlo.sharding = "{devices=[2,2]<=[5]}"}], function_type = (tensor<2x2xf32>) -> (), sym_name = "main"}> ({
   ^bb0(%arg0: tensor<2x2xf32>):
     "func.return"() : () -> ()

@@ -68,3 +68,19 @@
     "func.return"() : () -> ()
   }) : () -> ()
 }) {mhlo.num_partitions = 2 : i32} : () -> ()
+
+// -----
+
+// The round-trip form of a manual computation: its shardings ride on the
+// @xla.sdy.GlobalToLocalShape / @xla.sdy.LocalToGlobalShape custom calls.
+// expected-remark@+1 {{mesh @mesh = #sdy.mesh<["x"=2]> (2 devices, from xla.sdy.meshes)}}
+"builtin.module"() ({
+  "func.func"() <{function_type = (tensor<4x8xf32>) -> tensor<4x8xf32>, sym_name = "main"}> ({
+  ^bb0(%arg0: tensor<4x8xf32>):
+    // expected-remark@+1 {{operand #0 of 'stablehlo.custom_call' (xla.sdy.in_shardings): sdy #sdy.sharding<@mesh, [{"x"}, {}]>, hlo {devices=[2,1]<=[2]}, 2 tiles}}
+    %0 = "stablehlo.custom_call"(%arg0) <{call_target_name = "xla.sdy.GlobalToLocalShape"}> {mhlo.frontend_attributes = {xla.sdy.in_shardings = "#sdy.sharding_per_value<[<@mesh, [{\22x\22}, {}]>]>", xla.sdy.manual_axes = "#sdy<manual_axes{\22x\22}>"}} : (tensor<4x8xf32>) -> tensor<2x8xf32>
+    // expected-remark@+1 {{result #0 of 'stablehlo.custom_call' (xla.sdy.out_shardings): sdy #sdy.sharding<@mesh, [{"x"}, {}]>, hlo {devices=[2,1]<=[2]}, 2 tiles}}
+    %1 = "stablehlo.custom_call"(%0) <{call_target_name = "xla.sdy.LocalToGlobalShape"}> {mhlo.frontend_attributes = {xla.sdy.out_shardings = "#sdy.sharding_per_value<[<@mesh, [{\22x\22}, {}]>]>"}} : (tensor<2x8xf32>) -> tensor<4x8xf32>
+    "func.return"(%1) : (tensor<4x8xf32>) -> ()
+  }) : () -> ()
+}) {mhlo.frontend_attributes = {xla.sdy.meshes = "{mesh = #sdy.mesh<[\22x\22=2]>}"}, mhlo.num_partitions = 2 : i32} : () -> ()
