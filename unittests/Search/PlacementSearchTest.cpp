@@ -1,0 +1,214 @@
+//===- PlacementSearchTest.cpp - Placement search against the optimum -----===//
+//
+// The exhaustive search over all 8! placements of an 8-chip slice is the
+// reference: the heuristic search must reach the same score on every mix.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AoiZora/Search/PlacementSearch.h"
+
+#include "gtest/gtest.h"
+
+using namespace aoizora;
+using llvm::SmallVector;
+
+namespace {
+
+Slice parseSlice(llvm::StringRef spec) {
+  llvm::Expected<Slice> slice = Slice::parse(spec);
+  EXPECT_TRUE(static_cast<bool>(slice)) << llvm::toString(slice.takeError());
+  return std::move(*slice);
+}
+
+constexpr double kMiB = 1024 * 1024;
+
+/// i -> i+1 mod n: the ring of a ring-attention or pipelined step.
+WeightedCollective ringPermute(unsigned n, double bytes) {
+  WeightedCollective c;
+  c.spec.kind = CollectiveKind::CollectivePermute;
+  c.spec.bytes = bytes;
+  for (unsigned i = 0; i < n; ++i)
+    c.spec.pairs.emplace_back(i, (i + 1) % n);
+  return c;
+}
+
+/// Groups of devices that differ only along mesh axis \p axis of a
+/// row-major mesh of \p shape.
+WeightedCollective overAxis(CollectiveKind kind, llvm::ArrayRef<int64_t> shape,
+                            unsigned axis, double bytes, double count = 1) {
+  WeightedCollective c;
+  c.spec.kind = kind;
+  c.spec.bytes = bytes;
+  c.count = count;
+  int64_t n = 1, stride = 1;
+  for (int64_t s : shape)
+    n *= s;
+  for (unsigned a = axis + 1; a < shape.size(); ++a)
+    stride *= shape[a];
+  for (int64_t d = 0; d < n; ++d) {
+    if ((d / stride) % shape[axis] != 0)
+      continue;
+    SmallVector<unsigned, 16> group;
+    for (int64_t k = 0; k < shape[axis]; ++k)
+      group.push_back(d + k * stride);
+    c.spec.groups.push_back(group);
+  }
+  return c;
+}
+
+TEST(PlacementSearchTest, LinearEmbeddingInMajorToMinorDimOrderIsDefault) {
+  Slice slice = parseSlice("v5e:2x4");
+  // Default numbering is x fastest, so y is the major dimension.
+  Embedding embedding{{0}, {1, 0}, {Traversal::Linear, Traversal::Linear}};
+  Placement placement = embed(slice, {8}, embedding);
+  Placement fallback = Placement::defaultFor(slice);
+  EXPECT_EQ(placement.chips(), fallback.chips());
+}
+
+TEST(PlacementSearchTest, TraversalsWalkAsDocumented) {
+  Slice slice = parseSlice("generic:6");
+  Placement folded = embed(slice, {6}, {{0}, {0}, {Traversal::RingFolded}});
+  // 0, 2, 4, 5, 3, 1: logical i sits at these coordinates.
+  EXPECT_EQ(folded.chips(), (llvm::ArrayRef<unsigned>{0, 2, 4, 5, 3, 1}));
+  Slice grid = parseSlice("generic:3x2");
+  // Rows along y (major), snake along x: (0,0) (1,0) (2,0) (2,1) (1,1) (0,1).
+  Placement snake =
+      embed(grid, {6}, {{0}, {1, 0}, {Traversal::Linear, Traversal::Snake}});
+  EXPECT_EQ(snake.chips(), (llvm::ArrayRef<unsigned>{0, 1, 2, 5, 4, 3}));
+}
+
+TEST(PlacementSearchTest, EnumeratesEveryAxisOrderDimOrderAndTraversal) {
+  Slice slice = parseSlice("v5e:4x4");
+  // 3! axis orders x 2! dim orders x 3^2 traversals.
+  EXPECT_EQ(enumerateEmbeddings(slice, {2, 4, 2}).size(), 6u * 2 * 9);
+}
+
+TEST(PlacementSearchTest, RingPermuteOnOpenTwoByFourFindsOneHopRing) {
+  // The 8-device ring on the open 2x4 mesh. Default order: the wrap-back
+  // message 7 -> 0 goes (1,3) -> (0,3) -> (0,2) -> (0,1) -> (0,0), 4 hops,
+  // so 1 MiB / 4.5e10 B/s + 4 us. A Hamiltonian cycle of the 2x4 grid
+  // (down one column, up the other) makes every message one hop:
+  // 1 MiB / 4.5e10 + 1 us. No link carries more than 1 MiB either way.
+  Slice slice = parseSlice("v5e:2x4");
+  std::vector<WeightedCollective> step = {ringPermute(8, kMiB)};
+  double bandwidth = kMiB / 4.5e10;
+  PlacementScore fallback =
+      scorePlacement(slice, Placement::defaultFor(slice), step);
+  EXPECT_NEAR(fallback.seconds, bandwidth + 4e-6, 1e-12);
+
+  SearchResult exhaustive = exhaustiveSearch(slice, step);
+  ASSERT_EQ(exhaustive.ranked.size(), 1u);
+  EXPECT_NEAR(exhaustive.ranked[0].score.seconds, bandwidth + 1e-6, 1e-12);
+  EXPECT_EQ(exhaustive.evaluated, 40320u);
+
+  SearchResult found = searchPlacements(slice, {8}, step, {});
+  ASSERT_FALSE(found.ranked.empty());
+  EXPECT_NEAR(found.ranked[0].score.seconds, bandwidth + 1e-6, 1e-12);
+  // Every ring hop is one link in the plan.
+  const Placement &best = found.ranked[0].placement;
+  for (unsigned i = 0; i < 8; ++i)
+    EXPECT_EQ(slice.hops(best.chipOf(i), best.chipOf((i + 1) % 8)), 1u) << i;
+}
+
+/// Heuristic search reaches the exhaustive optimum on mixes of collectives.
+struct MixCase {
+  const char *name;
+  const char *slice;
+  SmallVector<int64_t, 3> mesh;
+  std::vector<WeightedCollective> step;
+};
+
+class SearchMatchesExhaustive : public ::testing::TestWithParam<int> {};
+
+static std::vector<MixCase> mixes() {
+  std::vector<MixCase> cases;
+  // Tensor parallel on the minor axis (all-reduce, 12 per step) and FSDP on
+  // the major axis (all-gather, once).
+  cases.push_back({"tp_fsdp_2x4",
+                   "v5e:2x4",
+                   {2, 4},
+                   {overAxis(CollectiveKind::AllReduce, {2, 4}, 1, 8 * kMiB, 12),
+                    overAxis(CollectiveKind::AllGather, {2, 4}, 0, 64 * kMiB)}});
+  // Ulysses all-to-all over 4 and CFG all-gather over 2, the other way round.
+  cases.push_back({"ulysses_cfg_4x2",
+                   "v5e:2x4",
+                   {4, 2},
+                   {overAxis(CollectiveKind::AllToAll, {4, 2}, 0, 32 * kMiB, 4),
+                    overAxis(CollectiveKind::AllGather, {4, 2}, 1, 4 * kMiB)}});
+  // Ring attention over all 8 plus a reduce-scatter over pairs.
+  WeightedCollective ring = ringPermute(8, 16 * kMiB);
+  ring.count = 7;
+  cases.push_back({"ring_attention_8",
+                   "v5e:2x4",
+                   {8},
+                   {ring, overAxis(CollectiveKind::ReduceScatter, {4, 2}, 1,
+                                   2 * kMiB)}});
+  // A 2x2x2 v5p cube with all-reduces over each axis, different weights.
+  cases.push_back(
+      {"v5p_cube_3_axes",
+       "v5p:2x2x2",
+       {2, 2, 2},
+       {overAxis(CollectiveKind::AllReduce, {2, 2, 2}, 0, 1 * kMiB),
+        overAxis(CollectiveKind::AllReduce, {2, 2, 2}, 1, 8 * kMiB, 3),
+        overAxis(CollectiveKind::AllToAll, {2, 2, 2}, 2, 16 * kMiB, 2)}});
+  return cases;
+}
+
+TEST_P(SearchMatchesExhaustive, SameOptimum) {
+  MixCase mix = mixes()[GetParam()];
+  SCOPED_TRACE(mix.name);
+  Slice slice = parseSlice(mix.slice);
+  SearchResult exhaustive = exhaustiveSearch(slice, mix.step);
+  SearchResult found = searchPlacements(slice, mix.mesh, mix.step, {});
+  ASSERT_FALSE(found.ranked.empty());
+  EXPECT_NEAR(found.ranked[0].score.seconds,
+              exhaustive.ranked[0].score.seconds,
+              1e-9 * exhaustive.ranked[0].score.seconds);
+  // And never worse than the default order.
+  PlacementScore fallback =
+      scorePlacement(slice, Placement::defaultFor(slice), mix.step);
+  EXPECT_FALSE(fallback < found.ranked[0].score);
+}
+
+INSTANTIATE_TEST_SUITE_P(Mixes, SearchMatchesExhaustive,
+                         ::testing::Range(0, 4));
+
+TEST(PlacementSearchTest, SeedsAreKeptWhenNothingBeatsThem) {
+  Slice slice = parseSlice("v5e:2x4");
+  std::vector<WeightedCollective> step = {ringPermute(8, kMiB)};
+  SearchResult exhaustive = exhaustiveSearch(slice, step);
+  RankedPlacement seed{exhaustive.ranked[0].placement, {}, "given optimum"};
+  SearchOptions options;
+  options.localSearchEvaluations = 0;
+  SearchResult found = searchPlacements(slice, {2, 4}, step, {seed}, options);
+  ASSERT_FALSE(found.ranked.empty());
+  EXPECT_FALSE(exhaustive.ranked[0].score < found.ranked[0].score);
+}
+
+TEST(PlacementSearchTest, SameSeedSamePlan) {
+  Slice slice = parseSlice("v5e:4x4");
+  std::vector<WeightedCollective> step = {
+      overAxis(CollectiveKind::AllToAll, {4, 4}, 1, 8 * kMiB, 2),
+      ringPermute(16, 4 * kMiB)};
+  SearchOptions options;
+  options.localSearchEvaluations = 2000;
+  SearchResult a = searchPlacements(slice, {4, 4}, step, {}, options);
+  SearchResult b = searchPlacements(slice, {4, 4}, step, {}, options);
+  ASSERT_FALSE(a.ranked.empty());
+  EXPECT_EQ(a.ranked[0].placement.chips(), b.ranked[0].placement.chips());
+  EXPECT_EQ(a.evaluated, b.evaluated);
+}
+
+TEST(PlacementSearchTest, RelabellingMovesEachDeviceOntoItsTargetChip) {
+  Slice slice = parseSlice("v5e:2x4");
+  Placement assignment = Placement::defaultFor(slice);
+  Placement target = embed(slice, {2, 4},
+                           {{1, 0}, {0, 1}, {Traversal::Snake, Traversal::Linear}});
+  SmallVector<int64_t> sigma = relabellingFor(assignment, target);
+  // After relabelling, device i is device sigma[i] of the assignment, which
+  // sits on target's chip of i.
+  for (unsigned i = 0; i < 8; ++i)
+    EXPECT_EQ(assignment.chipOf(sigma[i]), target.chipOf(i)) << i;
+}
+
+} // namespace
