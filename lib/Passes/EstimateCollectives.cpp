@@ -12,6 +12,7 @@
 #include "AoiZora/IR/ModuleShardings.h"
 #include "AoiZora/Passes/Passes.h"
 #include "AoiZora/Passes/ReportFile.h"
+#include "AoiZora/Passes/TopologyOptions.h"
 #include "AoiZora/Topology/Placement.h"
 #include "AoiZora/Topology/Slice.h"
 
@@ -25,38 +26,6 @@ namespace aoizora {
 using namespace mlir;
 
 namespace aoizora {
-
-/// "1.5 MiB", "640 B": sizes the way a user reads them.
-static std::string formatBytes(double bytes) {
-  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  unsigned unit = 0;
-  while (bytes >= 1024 && unit + 1 < std::size(units)) {
-    bytes /= 1024;
-    ++unit;
-  }
-  return llvm::formatv(unit ? "{0:f2} {1}" : "{0:f0} {1}", bytes, units[unit])
-      .str();
-}
-
-/// "12.34 us", "1.20 ms".
-static std::string formatSeconds(double seconds) {
-  if (seconds >= 1e-3)
-    return llvm::formatv("{0:f3} ms", seconds * 1e3).str();
-  return llvm::formatv("{0:f3} us", seconds * 1e6).str();
-}
-
-/// "chip (1,0) +x": where a link starts and where it goes.
-static std::string describeLink(const Slice &slice, LinkId link) {
-  if (link == kNoLink)
-    return "none";
-  LinkInfo info = slice.linkInfo(link);
-  ChipCoords c = slice.coordsOf(info.fromChip);
-  std::string coords = "(" + std::to_string(c[0]);
-  for (unsigned d = 1; d < slice.numDims(); ++d)
-    coords += "," + std::to_string(c[d]);
-  return "chip " + coords + ") " + (info.direction > 0 ? "+" : "-") +
-         std::string(1, "xyz"[info.dim]);
-}
 
 /// "1 pair", "4 groups of 2".
 static std::string describeGroups(const ExplicitCollective &c) {
@@ -73,11 +42,10 @@ struct EstimateCollectivesPass
   using Base::Base;
 
   FailureOr<Placement> buildPlacement(ModuleOp module, const Slice &slice) {
-    llvm::Expected<Placement> placement =
-        topologyFile.empty() ? Placement::defaultFor(slice)
-                             : Placement::fromFile(slice, topologyFile);
-    if (!placement)
-      return module.emitError() << llvm::toString(placement.takeError());
+    FailureOr<Placement> placement =
+        loadDeviceAssignment(module, slice, topologyFile);
+    if (failed(placement))
+      return failure();
     if (deviceOrder.empty())
       return std::move(*placement);
     llvm::Expected<SmallVector<int64_t>> order = parseDeviceOrder(deviceOrder);
@@ -94,28 +62,14 @@ struct EstimateCollectivesPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (topology.empty()) {
-      module.emitError() << "az-estimate-collectives needs a 'topology', "
-                            "e.g. topology=v5e:4x4";
-      return signalPassFailure();
-    }
-    llvm::Expected<Slice> slice = Slice::parse(topology);
-    if (!slice) {
-      module.emitError() << "invalid topology '" << topology
-                         << "': " << llvm::toString(slice.takeError());
-      return signalPassFailure();
-    }
     FailureOr<ModuleShardings> shardings = ModuleShardings::build(module);
     if (failed(shardings))
       return signalPassFailure();
     int64_t devices = shardings->deviceCount();
-    if (devices != slice->numDevices()) {
-      module.emitError() << "topology " << slice->str() << " has "
-                         << slice->numDevices()
-                         << " devices but the module runs on " << devices
-                         << " (from its meshes or mhlo.num_partitions)";
+    FailureOr<Slice> slice = parseTopologyOption(
+        module, "az-estimate-collectives", topology, devices);
+    if (failed(slice))
       return signalPassFailure();
-    }
     FailureOr<Placement> placement = buildPlacement(module, *slice);
     if (failed(placement))
       return signalPassFailure();
@@ -137,7 +91,7 @@ struct EstimateCollectivesPass
       totalLowerBound += lowerBound;
       StringRef kind = stringifyCollectiveKind(c.spec.kind);
       if (emitRemarks)
-        c.op->emitRemark()
+        emitRemark(c.op->getLoc())
             << kind << ": " << describeGroups(c) << ", "
             << formatBytes(c.spec.bytes) << " per device, "
             << formatSeconds(cost.seconds) << " (max link load "
@@ -158,7 +112,7 @@ struct EstimateCollectivesPass
           {"bottleneck_link", describeLink(*slice, cost.bottleneck)}});
     }
     if (emitRemarks)
-      module.emitRemark() << collectives->size() << " collectives on "
+      emitRemark(module.getLoc()) << collectives->size() << " collectives on "
                           << slice->str() << ": total "
                           << formatSeconds(total) << " (lower bound "
                           << formatSeconds(totalLowerBound) << ")";

@@ -83,4 +83,46 @@ def EstimateCollectives : Pass<"az-estimate-collectives", "mlir::ModuleOp"> {
   ];
 }
 
+def Place : Pass<"az-place", "mlir::ModuleOp"> {
+  let summary = "Rank physical placements of the mesh and apply the best";
+  let description = [{
+    Finds the placement of the logical devices on the slice's chips under
+    which the step's collectives take the least modeled time (routed link
+    loads with contention, docs/cost-model.md), and rewrites the module's
+    device-assignment attributes to it (as az-apply-device-order would).
+    Candidates: structured embeddings of the module's mesh into the torus
+    (every axis order, physical dimension order and per-dimension traversal:
+    linear, snake, ring-folded), the baselines (the module's own order), and
+    a bounded local search from the best few. The collectives are the
+    module's explicit StableHLO collectives. Reports the ranking and the
+    baselines as remarks and writes a JSON plan (device order, logical id
+    to chip coordinates, modeled times, and a snippet that builds the same
+    jax.sharding.Mesh).
+  }];
+  let options = [
+    Option<"topology", "topology", "std::string", /*default=*/"\"\"",
+           "The slice, e.g. v5e:4x4 (see az-estimate-collectives)">,
+    Option<"topologyFile", "topology-file", "std::string", /*default=*/"\"\"",
+           "JSON list of {id, coords, core_on_chip} placing each device id "
+           "on a chip (as dumped from jax.devices()); default: the slice's "
+           "default order">,
+    Option<"planFile", "plan-file", "std::string", /*default=*/"\"\"",
+           "Write the JSON plan to this file ('-' for stdout)">,
+    Option<"apply", "apply", "bool", /*default=*/"true",
+           "Rewrite the module's device assignment to the best placement">,
+    Option<"topK", "top-k", "unsigned", /*default=*/"4",
+           "Number of placements to report and to start local search from">,
+    Option<"searchEvaluations", "search-evaluations", "unsigned",
+           /*default=*/"20000",
+           "Budget of placements scored by local search (0: none)">,
+    Option<"searchSeconds", "search-seconds", "double", /*default=*/"0",
+           "Wall-clock bound on local search (0: none; makes the plan "
+           "depend on machine speed)">,
+    Option<"exhaustive", "exhaustive", "bool", /*default=*/"false",
+           "Score every permutation instead (slices of at most 8 devices)">,
+    Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"true",
+           "Emit the ranking and the baselines as remarks">,
+  ];
+}
+
 #endif // AOIZORA_PASSES_TD

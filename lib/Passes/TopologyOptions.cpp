@@ -1,0 +1,71 @@
+//===- TopologyOptions.cpp - Topology options shared by passes ------------===//
+
+#include "AoiZora/Passes/TopologyOptions.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace aoizora {
+
+FailureOr<Slice> parseTopologyOption(ModuleOp module, StringRef passName,
+                                     StringRef topology, int64_t numDevices) {
+  if (topology.empty())
+    return module.emitError() << passName
+                              << " needs a 'topology', e.g. topology=v5e:4x4";
+  llvm::Expected<Slice> slice = Slice::parse(topology);
+  if (!slice)
+    return module.emitError() << "invalid topology '" << topology
+                              << "': " << llvm::toString(slice.takeError());
+  if (numDevices != slice->numDevices())
+    return module.emitError()
+           << "topology " << slice->str() << " has " << slice->numDevices()
+           << " devices but the module runs on " << numDevices
+           << " (from its meshes or mhlo.num_partitions)";
+  return std::move(*slice);
+}
+
+FailureOr<Placement> loadDeviceAssignment(ModuleOp module, const Slice &slice,
+                                          StringRef file) {
+  if (file.empty())
+    return Placement::defaultFor(slice);
+  llvm::Expected<Placement> placement = Placement::fromFile(slice, file);
+  if (!placement)
+    return module.emitError() << llvm::toString(placement.takeError());
+  return std::move(*placement);
+}
+
+std::string formatBytes(double bytes) {
+  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  unsigned unit = 0;
+  while (bytes >= 1024 && unit + 1 < std::size(units)) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return llvm::formatv(unit ? "{0:f2} {1}" : "{0:f0} {1}", bytes, units[unit])
+      .str();
+}
+
+std::string formatSeconds(double seconds) {
+  if (seconds >= 1e-3)
+    return llvm::formatv("{0:f3} ms", seconds * 1e3).str();
+  return llvm::formatv("{0:f3} us", seconds * 1e6).str();
+}
+
+std::string describeChip(const Slice &slice, unsigned chip) {
+  ChipCoords c = slice.coordsOf(chip);
+  std::string text = "(" + std::to_string(c[0]);
+  for (unsigned d = 1; d < slice.numDims(); ++d)
+    text += "," + std::to_string(c[d]);
+  return text + ")";
+}
+
+std::string describeLink(const Slice &slice, LinkId link) {
+  if (link == kNoLink)
+    return "none";
+  LinkInfo info = slice.linkInfo(link);
+  return "chip " + describeChip(slice, info.fromChip) + " " +
+         (info.direction > 0 ? "+" : "-") + std::string(1, "xyz"[info.dim]);
+}
+
+} // namespace aoizora
