@@ -8,6 +8,8 @@
 
 #include "AoiZora/Cost/Collective.h"
 
+#include "BenchSlices.h"
+
 #include "benchmark/benchmark.h"
 
 #include <numeric>
@@ -17,17 +19,6 @@ using namespace aoizora;
 
 namespace {
 
-/// A v5e slice with n chips (n = 4 .. 256, a listed shape).
-Slice sliceWith(int64_t chips) {
-  const char *spec = chips <= 4    ? "v5e:2x2"
-                     : chips <= 8  ? "v5e:2x4"
-                     : chips <= 16 ? "v5e:4x4"
-                     : chips <= 32 ? "v5e:4x8"
-                     : chips <= 64 ? "v5e:8x8"
-                     : chips <= 128 ? "v5e:8x16"
-                                    : "v5e:16x16";
-  return std::move(*Slice::parse(spec));
-}
 
 /// Groups of `groupSize` consecutive devices covering the slice.
 CollectiveSpec groupedSpec(CollectiveKind kind, unsigned devices,
@@ -53,7 +44,7 @@ Placement shuffled(const Slice &slice) {
 }
 
 void runCollective(benchmark::State &state, CollectiveKind kind) {
-  Slice slice = sliceWith(state.range(0));
+  Slice slice = v5eSliceWith(state.range(0));
   unsigned devices = slice.numDevices();
   CollectiveSpec spec = groupedSpec(kind, devices, std::min(devices, 16u));
   Placement placement = shuffled(slice);

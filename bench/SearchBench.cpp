@@ -8,21 +8,14 @@
 
 #include "AoiZora/Search/PlacementSearch.h"
 
+#include "BenchSlices.h"
+
 #include "benchmark/benchmark.h"
 
 using namespace aoizora;
 
 namespace {
 
-Slice sliceWith(int64_t chips) {
-  const char *spec = chips <= 8    ? "v5e:2x4"
-                     : chips <= 16 ? "v5e:4x4"
-                     : chips <= 32 ? "v5e:4x8"
-                     : chips <= 64 ? "v5e:8x8"
-                     : chips <= 128 ? "v5e:8x16"
-                                    : "v5e:16x16";
-  return std::move(*Slice::parse(spec));
-}
 
 /// Groups of devices that differ only along the given axis of a row-major
 /// mesh of `shape`.
@@ -43,7 +36,7 @@ CollectiveSpec overAxis(CollectiveKind kind, int64_t rows, int64_t cols,
 }
 
 void BM_PlacementSearch(benchmark::State &state) {
-  Slice slice = sliceWith(state.range(0));
+  Slice slice = v5eSliceWith(state.range(0));
   int64_t devices = slice.numDevices();
   int64_t rows = 2, cols = devices / 2;
   std::vector<WeightedCollective> step = {

@@ -199,28 +199,30 @@ relabelSiteText(const ShardingSite &site, ArrayRef<int64_t> sigma) {
       return std::optional<std::string>();
     return std::optional<std::string>(result + "}");
   }
-  case SiteKind::SdySharding: {
-    llvm::Expected<sh::TensorSharding> sharding = sh::parseTensorSharding(text);
-    if (!sharding)
-      return fail(sharding.takeError());
-    llvm::Expected<bool> changed =
-        relabelInlineMeshes(MutableArrayRef(*sharding), sigma);
-    if (!changed)
-      return fail(changed.takeError());
-    if (!*changed)
-      return std::optional<std::string>();
-    return std::optional<std::string>(sh::printTensorSharding(*sharding));
-  }
+  case SiteKind::SdySharding:
   case SiteKind::SdyShardingPerValue: {
-    auto shardings = sh::parseShardingPerValue(text);
-    if (!shardings)
-      return fail(shardings.takeError());
-    llvm::Expected<bool> changed = relabelInlineMeshes(*shardings, sigma);
+    // Only inline meshes carry device ids; shardings by name stay as is.
+    bool single = site.kind == SiteKind::SdySharding;
+    std::vector<sh::TensorSharding> shardings;
+    if (single) {
+      llvm::Expected<sh::TensorSharding> one = sh::parseTensorSharding(text);
+      if (!one)
+        return fail(one.takeError());
+      shardings.push_back(std::move(*one));
+    } else {
+      auto many = sh::parseShardingPerValue(text);
+      if (!many)
+        return fail(many.takeError());
+      shardings = std::move(*many);
+    }
+    llvm::Expected<bool> changed = relabelInlineMeshes(shardings, sigma);
     if (!changed)
       return fail(changed.takeError());
     if (!*changed)
       return std::optional<std::string>();
-    return std::optional<std::string>(sh::printShardingPerValue(*shardings));
+    return std::optional<std::string>(
+        single ? sh::printTensorSharding(shardings.front())
+               : sh::printShardingPerValue(shardings));
   }
   case SiteKind::HloSharding: {
     if (StringRef(text).trim().empty())
