@@ -125,4 +125,67 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
   ];
 }
 
+def EstimateCandidates : Pass<"az-estimate-candidates", "mlir::ModuleOp"> {
+  let summary = "Estimate every candidate mesh of a sharded module (planner stage 1)";
+  let description = [{
+    Propagates the module's Shardy shardings through its entry function
+    (forward, by op name; docs/stage1.md lists the rules), derives the
+    collectives the SPMD partitioner would insert (all-gather,
+    reduce-scatter, all-reduce, all-to-all, collective-permute, or a free
+    local slice), and prices the result for every candidate mesh: the
+    module's axis names with every assignment of sizes whose product is the
+    device count. Per candidate: per-device FLOPs and HBM bytes through the
+    chip's roofline, the collectives on the slice's default device order and
+    their placement-independent lower bound, the per-device memory
+    (parameters plus the largest op working set) against HBM, and why the
+    candidate is rejected (indivisible dimension, memory, manual axes).
+    Reports a remark per candidate and, with `report-file`, JSON; attaches
+    the table to the module as `aoizora.estimates` for az-prune-candidates.
+    Ops the rules do not know are warned about by name and treated as
+    opaque.
+  }];
+  let options = [
+    Option<"topology", "topology", "std::string", /*default=*/"\"\"",
+           "The slice, e.g. v5e:4x4 (see az-estimate-collectives)">,
+    Option<"topologyFile", "topology-file", "std::string", /*default=*/"\"\"",
+           "JSON list of {id, coords, core_on_chip} placing each device id "
+           "on a chip; default: the slice's default order">,
+    Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
+           "Write the table as JSON to this file ('-' for stdout)">,
+    Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"true",
+           "Emit one remark per candidate and a summary">,
+    Option<"allowPadding", "allow-padding", "bool", /*default=*/"false",
+           "Price indivisible dimensions as padded instead of rejecting">,
+    Option<"overlap", "overlap", "std::string", /*default=*/"\"none\"",
+           "How communication overlaps compute: 'none' (step = compute + "
+           "communication) or 'full' (step = the larger of the two)">,
+    Option<"checkMemory", "check-memory", "bool", /*default=*/"true",
+           "Reject candidates whose memory estimate exceeds a device's HBM">,
+  ];
+}
+
+def PruneCandidates : Pass<"az-prune-candidates", "mlir::ModuleOp"> {
+  let summary = "Keep the candidate meshes worth placing (planner stage 1)";
+  let description = [{
+    Reads the `aoizora.estimates` table az-estimate-candidates attached to
+    the module and keeps the candidates that are not rejected and whose
+    lower bound is at most `keep-within` times the best estimate, best
+    estimate first, at most `max-survivors` of them. The survivors replace
+    the table as the module attribute `aoizora.candidates`, which stage 2
+    reads (docs/stage1.md, "What stage 2 reads"); with `report-file` they
+    are also written as JSON.
+  }];
+  let options = [
+    Option<"keepWithin", "keep-within", "double", /*default=*/"1.5",
+           "Keep candidates whose lower bound is within this ratio of the "
+           "best estimate">,
+    Option<"maxSurvivors", "max-survivors", "unsigned", /*default=*/"4",
+           "Keep at most this many candidates (0: no limit)">,
+    Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
+           "Write the survivors as JSON to this file ('-' for stdout)">,
+    Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"true",
+           "Emit one remark per candidate kept or pruned">,
+  ];
+}
+
 #endif // AOIZORA_PASSES_TD

@@ -1,0 +1,138 @@
+//===- Candidates.h - Candidate meshes, their estimates, pruning -*- C++ -*-===//
+//
+// A candidate keeps the module's axis names and gives each a size; the sizes
+// multiply to the device count. Each candidate prices the propagation result
+// (Propagation.h): per-device FLOPs and HBM bytes through the chip's
+// roofline, the derived collectives through the topology cost model (on the
+// default device order, and the placement-independent lower bound), and the
+// per-device memory against the chip's HBM. docs/stage1.md gives the
+// formulas.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AOIZORA_PLANNER_CANDIDATES_H
+#define AOIZORA_PLANNER_CANDIDATES_H
+
+#include "AoiZora/Planner/Propagation.h"
+#include "AoiZora/Topology/Placement.h"
+#include "AoiZora/Topology/Slice.h"
+
+#include "llvm/Support/JSON.h"
+
+namespace aoizora::planner {
+
+/// Sizes for the mesh's axes, in the mesh's axis order.
+struct Candidate {
+  llvm::SmallVector<int64_t, 4> sizes;
+  /// The module's own mesh.
+  bool isModuleMesh = false;
+
+  /// `cfg=2,sp=4,tp=2` (or `(module tiling)` for a mesh without axes).
+  std::string label(const sharding::Mesh &mesh) const;
+  /// The mesh with these sizes (device ids kept only for the module mesh).
+  sharding::Mesh toMesh(const sharding::Mesh &mesh) const;
+};
+
+/// Every assignment of sizes >= 1 to the axes of \p mesh whose product is
+/// \p numDevices, in lexicographic order of the sizes; the module's own
+/// sizes are flagged (and added if their product differs). A mesh without
+/// axes gives one candidate, the module's own tiling.
+std::vector<Candidate> enumerateCandidates(const sharding::Mesh &mesh,
+                                           int64_t numDevices);
+
+/// The replica groups over logical device ids of a collective over
+/// \p axes on \p mesh: devices whose mesh coordinates differ only along
+/// \p axes form a group, ordered by their coordinates along \p axes (major
+/// to minor in the order given). Device id = the mesh's device_ids at the
+/// row-major position, or the position itself. Unknown axes are ignored.
+llvm::SmallVector<llvm::SmallVector<unsigned, 16>, 4>
+groupsOverAxes(const sharding::Mesh &mesh, llvm::ArrayRef<std::string> axes);
+
+/// The mesh axes (in mesh order) along which \p groups run on \p mesh, when
+/// the groups are exactly groupsOverAxes of that set (as sets); else none.
+std::optional<AxisList>
+axesOfGroups(const sharding::Mesh &mesh,
+             llvm::ArrayRef<llvm::SmallVector<unsigned, 16>> groups);
+
+struct EstimateOptions {
+  /// Price a dimension not divisible by its axes as padded to the next
+  /// multiple instead of rejecting the candidate.
+  bool allowPadding = false;
+  /// Step time = compute + communication (false) or max of the two (true).
+  bool overlap = false;
+  /// Reject candidates whose memory estimate exceeds the HBM of a device.
+  bool checkMemory = true;
+};
+
+/// Collectives of one kind over one set of axes, summed.
+struct CollectiveUse {
+  ReshardKind kind = ReshardKind::AllGather;
+  AxisList axes;
+  /// Number of group members (product of the axis sizes).
+  int64_t groupSize = 1;
+  /// Executions per step (loop trip counts included).
+  double count = 0;
+  /// Sum of CollectiveSpec bytes over the executions.
+  double bytes = 0;
+  /// Time on the default device order, and the placement-independent bound.
+  double seconds = 0;
+  double lowerBoundSeconds = 0;
+};
+
+/// The estimate of one candidate.
+struct CandidateEstimate {
+  Candidate candidate;
+  std::string label;
+  /// Per device, per step.
+  double flops = 0;
+  double hbmBytes = 0;
+  double computeSeconds = 0;
+  std::vector<CollectiveUse> collectives;
+  double commSeconds = 0;
+  double commLowerBoundSeconds = 0;
+  /// compute + comm (or the max with overlap), and the same with the
+  /// communication lower bound.
+  double totalSeconds = 0;
+  double lowerBoundSeconds = 0;
+  /// Per-device memory: parameters (sharded) + largest working set.
+  double parameterBytes = 0;
+  double activationBytes = 0;
+  double memoryBytes() const { return parameterBytes + activationBytes; }
+  bool rejected = false;
+  std::string rejectReason;
+  /// With allowPadding: the dimensions that needed padding.
+  std::vector<std::string> paddings;
+
+  llvm::json::Value toJSON(const sharding::Mesh &mesh) const;
+};
+
+/// Prices \p result for \p candidate on \p slice; collectives are placed on
+/// \p placement (the slice's default order in the passes).
+CandidateEstimate estimateCandidate(const TensorGraph &graph,
+                                    const PropagationResult &result,
+                                    const Candidate &candidate,
+                                    const Slice &slice,
+                                    const Placement &placement,
+                                    const EstimateOptions &options);
+
+/// What pruning needs of an estimate.
+struct CandidateScore {
+  double totalSeconds = 0;
+  double lowerBoundSeconds = 0;
+  bool rejected = false;
+};
+
+struct PruneOptions {
+  double keepWithin = 1.5;
+  unsigned maxSurvivors = 4;
+};
+
+/// Indices of the survivors, best estimate first: the candidates not
+/// rejected whose lower bound is at most keepWithin times the best total
+/// estimate, at most maxSurvivors of them (0: no limit).
+std::vector<unsigned> pruneCandidates(llvm::ArrayRef<CandidateScore> scores,
+                                      const PruneOptions &options);
+
+} // namespace aoizora::planner
+
+#endif // AOIZORA_PLANNER_CANDIDATES_H
