@@ -8,9 +8,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AoiZora/Cost/AlphaBeta.h"
 #include "AoiZora/IR/DeviceRelabel.h"
 #include "AoiZora/IR/ExplicitCollectives.h"
 #include "AoiZora/IR/ModuleShardings.h"
+#include "AoiZora/IR/TensorGraph.h"
+#include "AoiZora/Planner/Candidates.h"
+#include "AoiZora/Planner/Propagation.h"
 #include "AoiZora/Passes/Passes.h"
 #include "AoiZora/Passes/ReportFile.h"
 #include "AoiZora/Passes/TopologyOptions.h"
@@ -27,6 +31,9 @@ namespace aoizora {
 using namespace mlir;
 
 namespace aoizora {
+
+/// The stage-1 table az-prune-candidates leaves for this pass.
+static constexpr llvm::StringLiteral kCandidatesAttr = "aoizora.candidates";
 
 /// The logical mesh whose axes the structured embeddings follow: the
 /// module's mesh over all devices when it has one in iota order, otherwise
@@ -90,6 +97,18 @@ struct PlacePass : public impl::PlaceBase<PlacePass> {
   void runOnOperation() override;
 
 private:
+  SearchOptions searchOptions() const {
+    SearchOptions options;
+    options.topK = std::max(topK.getValue(), 1u);
+    options.localSearchEvaluations = searchEvaluations;
+    options.localSearchSeconds = searchSeconds;
+    return options;
+  }
+  LogicalResult placeCandidates(ModuleOp module,
+                                const ModuleShardings &shardings,
+                                const Slice &slice,
+                                const Placement &assignment,
+                                DictionaryAttr table);
   void report(ModuleOp module, const Slice &slice, const SearchResult &result,
               const RankedPlacement &baseline);
   llvm::json::Value plan(const Slice &slice, const Placement &assignment,
@@ -179,6 +198,14 @@ void PlacePass::runOnOperation() {
       loadDeviceAssignment(module, *slice, topologyFile);
   if (failed(assignment))
     return signalPassFailure();
+  // After az-estimate-candidates / az-prune-candidates: place the survivors.
+  if (auto table =
+          module->getAttrOfType<DictionaryAttr>(kCandidatesAttr)) {
+    if (failed(placeCandidates(module, *shardings, *slice, *assignment,
+                               table)))
+      signalPassFailure();
+    return;
+  }
   auto explicitCollectives = collectExplicitCollectives(module, devices);
   if (failed(explicitCollectives))
     return signalPassFailure();
@@ -213,11 +240,8 @@ void PlacePass::runOnOperation() {
     }
     result = exhaustiveSearch(*slice, step, std::max(topK.getValue(), 1u));
   } else {
-    SearchOptions options;
-    options.topK = std::max(topK.getValue(), 1u);
-    options.localSearchEvaluations = searchEvaluations;
-    options.localSearchSeconds = searchSeconds;
-    result = searchPlacements(*slice, mesh.shape, step, {baseline}, options);
+    result = searchPlacements(*slice, mesh.shape, step, {baseline},
+                              searchOptions());
   }
   // The module order competes too, so the plan is never worse than it.
   if (baseline.score < result.ranked.front().score)
@@ -242,6 +266,295 @@ void PlacePass::runOnOperation() {
   if (failed(checkRelabellingIsSafe(module, *shardings)) ||
       failed(applyDevicePermutation(*shardings, sigma)))
     return signalPassFailure();
+}
+
+} // namespace aoizora
+
+//===----------------------------------------------------------------------===//
+// Placing the survivors of stage 1
+//===----------------------------------------------------------------------===//
+
+namespace aoizora {
+
+using namespace planner;
+
+namespace {
+/// One surviving candidate mesh with its best placement.
+struct PlacedCandidate {
+  CandidateEstimate estimate;
+  RankedPlacement best;
+  /// Step time with the communication priced on `best`.
+  double stepSeconds = 0;
+  uint64_t evaluated = 0;
+};
+} // namespace
+
+/// The step's collectives for a candidate, as the cost model takes them.
+static std::vector<WeightedCollective>
+stepCollectives(const CandidateEstimate &estimate,
+                const sharding::Mesh &candidateMesh) {
+  std::vector<WeightedCollective> step;
+  for (const CollectiveUse &use : estimate.collectives) {
+    if (use.kind == ReshardKind::LocalSlice || use.count <= 0 ||
+        use.groupSize <= 1)
+      continue;
+    WeightedCollective c;
+    c.spec.kind = toCollectiveKind(use.kind);
+    c.spec.bytes = use.bytes / use.count;
+    c.spec.groups = groupsOverAxes(candidateMesh, use.axes);
+    c.count = use.count;
+    step.push_back(std::move(c));
+  }
+  return step;
+}
+
+/// Step time: compute plus communication, or their maximum with overlap.
+static double stepTime(double compute, double comm, bool overlap) {
+  return overlap ? std::max(compute, comm) : compute + comm;
+}
+
+/// Whether the module's mesh may take other axis sizes: only when nothing
+/// else in the module spells out devices or per-device shapes (HLO strings,
+/// explicit collectives, manual computations, inline meshes).
+static std::string whyMeshIsFixed(ModuleOp module,
+                                  const ModuleShardings &shardings) {
+  for (const ShardingSite &site : shardings.sites()) {
+    if (site.kind == SiteKind::HloSharding &&
+        !StringRef(site.ref.getText()).trim().empty())
+      return "it has mhlo.sharding strings";
+    if (site.kind == SiteKind::ReplicaGroups ||
+        site.kind == SiteKind::SourceTargetPairs)
+      return "it has explicit collectives";
+    if (site.kind == SiteKind::SdyMeshDict)
+      return "its meshes are in the round-trip form";
+  }
+  for (const ValueSharding &value : shardings.values())
+    if (!value.sdyText.empty() && value.meshName.empty())
+      return "it has inline meshes";
+  WalkResult manual = module.walk([](Operation *op) {
+    return op->getName().getStringRef() == "sdy.manual_computation"
+               ? WalkResult::interrupt()
+               : WalkResult::advance();
+  });
+  if (manual.wasInterrupted())
+    return "its manual computations have per-device shapes";
+  return "";
+}
+
+LogicalResult PlacePass::placeCandidates(ModuleOp module,
+                                         const ModuleShardings &shardings,
+                                         const Slice &slice,
+                                         const Placement &assignment,
+                                         DictionaryAttr table) {
+  auto survivors = table.getAs<ArrayAttr>("survivors");
+  if (!survivors || survivors.empty())
+    return module.emitError() << "'" << kCandidatesAttr
+                              << "' lists no surviving candidates; run "
+                                 "az-estimate-candidates and "
+                                 "az-prune-candidates first";
+  FailureOr<TensorGraphBuild> build = buildTensorGraph(module, shardings);
+  if (failed(build))
+    return failure();
+  TensorGraph &graph = build->graph;
+  PropagationResult propagation = propagate(graph);
+  int64_t devices = slice.numDevices();
+  EstimateOptions estimateOptions;
+
+  // Every candidate is estimated on the module order: the survivors to place,
+  // the module's own mesh and the choice of a topology-oblivious planner as
+  // baselines.
+  std::vector<CandidateEstimate> all;
+  for (const Candidate &candidate : enumerateCandidates(graph.mesh, devices))
+    all.push_back(estimateCandidate(graph, propagation, candidate, slice,
+                                    assignment, estimateOptions));
+  auto findEstimate = [&](ArrayRef<int64_t> sizes) -> const CandidateEstimate * {
+    for (const CandidateEstimate &e : all)
+      if (ArrayRef<int64_t>(e.candidate.sizes) == sizes)
+        return &e;
+    return nullptr;
+  };
+
+  std::string fixedReason = whyMeshIsFixed(module, shardings);
+  SmallVector<int64_t> moduleSizes;
+  for (const sharding::MeshAxis &axis : graph.mesh.axes)
+    moduleSizes.push_back(axis.size);
+
+  std::vector<PlacedCandidate> placed;
+  for (Attribute entry : survivors) {
+    auto dict = dyn_cast<DictionaryAttr>(entry);
+    auto sizes = dict ? dict.getAs<DenseI64ArrayAttr>("sizes") : nullptr;
+    if (!sizes)
+      return module.emitError() << "malformed '" << kCandidatesAttr
+                                << "' entry " << entry;
+    const CandidateEstimate *estimate = findEstimate(sizes.asArrayRef());
+    if (!estimate)
+      return module.emitError() << "'" << kCandidatesAttr
+                                << "' names candidate " << entry
+                                << " that this module does not have";
+    if (!fixedReason.empty() &&
+        ArrayRef<int64_t>(moduleSizes) != sizes.asArrayRef()) {
+      emitRemark(module.getLoc())
+          << "candidate " << estimate->label
+          << " not placed: the mesh keeps its axis sizes because "
+          << fixedReason;
+      continue;
+    }
+    sharding::Mesh mesh = estimate->candidate.toMesh(graph.mesh);
+    std::vector<WeightedCollective> step = stepCollectives(*estimate, mesh);
+    RankedPlacement seed{assignment, scorePlacement(slice, assignment, step),
+                         "module order"};
+    SearchResult result = searchPlacements(slice, estimate->candidate.sizes,
+                                           step, {seed}, searchOptions());
+    RankedPlacement best = result.ranked.front();
+    if (seed.score < best.score)
+      best = seed;
+    placed.push_back(PlacedCandidate{
+        *estimate, best,
+        stepTime(estimate->computeSeconds, best.score.seconds,
+                 estimateOptions.overlap),
+        result.evaluated});
+  }
+  if (placed.empty())
+    return module.emitError()
+           << "no surviving candidate can be placed: the mesh keeps its axis "
+              "sizes because "
+           << fixedReason << ", and az-prune-candidates dropped them";
+  std::stable_sort(placed.begin(), placed.end(),
+                   [](const PlacedCandidate &a, const PlacedCandidate &b) {
+                     return a.stepSeconds < b.stepSeconds;
+                   });
+  const PlacedCandidate &winner = placed.front();
+
+  // Baselines: the module as written (its mesh, its order), and the
+  // candidate a topology-oblivious planner picks with the alpha-beta model,
+  // run on the module order.
+  struct Baseline {
+    std::string name;
+    std::string label;
+    double seconds;
+    std::string note;
+  };
+  SmallVector<Baseline> baselines;
+  if (const CandidateEstimate *own = findEstimate(moduleSizes))
+    baselines.push_back(
+        {"module as written", own->label, own->totalSeconds,
+         own->rejected ? "rejected by stage 1: " + own->rejectReason : ""});
+  AlphaBetaAxis axis = AlphaBetaAxis::forChip(slice.chip());
+  const CandidateEstimate *oblivious = nullptr;
+  double obliviousScore = 0;
+  for (const CandidateEstimate &e : all) {
+    if (e.rejected)
+      continue;
+    double comm = 0;
+    for (const CollectiveUse &use : e.collectives)
+      if (use.kind != ReshardKind::LocalSlice && use.count > 0)
+        comm += use.count * alphaBetaSeconds(toCollectiveKind(use.kind),
+                                             use.bytes / use.count,
+                                             use.groupSize, axis);
+    double score = stepTime(e.computeSeconds, comm, estimateOptions.overlap);
+    if (!oblivious || score < obliviousScore) {
+      oblivious = &e;
+      obliviousScore = score;
+    }
+  }
+  if (oblivious)
+    baselines.push_back({"topology-oblivious (alpha-beta) planner",
+                         oblivious->label, oblivious->totalSeconds, ""});
+
+  if (emitRemarks) {
+    for (auto [rank, p] : llvm::enumerate(placed))
+      emitRemark(module.getLoc())
+          << "candidate #" << rank + 1 << " " << p.estimate.label
+          << ": step " << formatSeconds(p.stepSeconds) << " (compute "
+          << formatSeconds(p.estimate.computeSeconds) << ", communication "
+          << formatSeconds(p.best.score.seconds) << " placed, "
+          << formatSeconds(p.estimate.commSeconds) << " on the module order)"
+          << " with " << p.best.origin;
+    for (const Baseline &b : baselines)
+      emitRemark(module.getLoc())
+          << "baseline " << b.name << " (" << b.label << "): step "
+          << formatSeconds(b.seconds) << "; the plan is "
+          << llvm::formatv("{0:f2}", b.seconds / winner.stepSeconds)
+          << "x faster" << (b.note.empty() ? "" : " (" + b.note + ")");
+  }
+
+  sharding::Mesh chosenMesh = winner.estimate.candidate.toMesh(graph.mesh);
+  SmallVector<int64_t> sigma =
+      relabellingFor(assignment, winner.best.placement);
+  if (!planFile.empty()) {
+    LogicalMesh logical;
+    for (const sharding::MeshAxis &a : chosenMesh.axes) {
+      logical.shape.push_back(a.size);
+      logical.axisNames.push_back(a.name);
+    }
+    logical.note = "candidate " + winner.estimate.label;
+    SearchResult shown;
+    shown.ranked.push_back(winner.best);
+    shown.evaluated = winner.evaluated;
+    RankedPlacement moduleOrder{
+        assignment,
+        scorePlacement(slice, assignment,
+                       stepCollectives(winner.estimate, chosenMesh)),
+        "module order"};
+    llvm::json::Value report =
+        plan(slice, assignment, shown, moduleOrder, sigma, logical);
+    llvm::json::Object &root = *report.getAsObject();
+    root["collective_source"] =
+        "derived by stage 1 (az-estimate-candidates) from the module's "
+        "shardings";
+    root["candidate"] = llvm::json::Object{
+        {"label", winner.estimate.label},
+        {"sizes", llvm::json::Array(winner.estimate.candidate.sizes)},
+        {"mesh", sharding::printMesh(chosenMesh)},
+        {"compute_seconds", winner.estimate.computeSeconds},
+        {"communication_seconds", winner.best.score.seconds},
+        {"step_seconds", winner.stepSeconds}};
+    root["modeled_seconds"] = winner.stepSeconds;
+    llvm::json::Array candidates;
+    for (const PlacedCandidate &p : placed)
+      candidates.push_back(llvm::json::Object{
+          {"label", p.estimate.label},
+          {"step_seconds", p.stepSeconds},
+          {"communication_seconds_placed", p.best.score.seconds},
+          {"communication_seconds_module_order", p.estimate.commSeconds},
+          {"compute_seconds", p.estimate.computeSeconds},
+          {"placement_origin", p.best.origin}});
+    root["candidates"] = std::move(candidates);
+    llvm::json::Array baselineArray;
+    for (const Baseline &b : baselines)
+      baselineArray.push_back(llvm::json::Object{{"name", b.name},
+                                                 {"candidate", b.label},
+                                                 {"step_seconds", b.seconds},
+                                                 {"note", b.note}});
+    root["baselines"] = std::move(baselineArray);
+    if (!fixedReason.empty())
+      root["mesh_sizes_fixed_because"] = fixedReason;
+    if (failed(writeJSONReport(module, planFile, report)))
+      return failure();
+  }
+
+  // The stage-1 table has served its purpose; only device assignment stays.
+  module->removeAttr(kCandidatesAttr);
+  if (!apply)
+    return success();
+  if (failed(checkRelabellingIsSafe(module, shardings)))
+    return failure();
+  if (ArrayRef<int64_t>(winner.estimate.candidate.sizes) ==
+      ArrayRef<int64_t>(moduleSizes))
+    return applyDevicePermutation(shardings, sigma);
+  // A resized mesh: new axis sizes and, when not iota, the planned order.
+  sharding::Mesh rewritten = chosenMesh;
+  rewritten.deviceIds.assign(sigma.begin(), sigma.end());
+  bool iota = llvm::all_of(llvm::enumerate(sigma), [](auto e) {
+    return e.value() == static_cast<int64_t>(e.index());
+  });
+  if (iota)
+    rewritten.deviceIds.clear();
+  for (const ShardingSite &site : shardings.sites())
+    if (site.kind == SiteKind::SdyMesh && site.meshName == graph.meshName)
+      return site.ref.setText(sharding::printMesh(rewritten));
+  return module.emitError() << "cannot find the sdy.mesh @" << graph.meshName
+                            << " to resize";
 }
 
 } // namespace aoizora

@@ -1,14 +1,102 @@
-//===- Registration.cpp - Register all AoiZora passes ---------------------===//
+//===- Registration.cpp - Register all AoiZora passes and pipelines -------===//
 //
-// The single registration entry point used by aoizora-opt and the plugin.
+// The single registration entry point used by aoizora-opt and the plugin,
+// and the az-plan pipeline: stage 1 (estimate, prune) then stage 2 (place,
+// rewrite).
 //
 //===----------------------------------------------------------------------===//
 
 #include "AoiZora/Passes/Passes.h"
 
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+
 namespace aoizora {
 #define GEN_PASS_REGISTRATION
 #include "AoiZora/Passes/Passes.h.inc"
 
-void registerAllAoiZoraPassesAndPipelines() { registerAoiZoraPasses(); }
+namespace {
+/// Options of az-plan; each is forwarded to the passes that take it.
+struct PlanPipelineOptions
+    : public mlir::PassPipelineOptions<PlanPipelineOptions> {
+  Option<std::string> topology{
+      *this, "topology",
+      llvm::cl::desc("The slice, e.g. v5e:4x4, v5p:4x4x8, v5litepod-16")};
+  Option<std::string> topologyFile{
+      *this, "topology-file",
+      llvm::cl::desc("JSON list of {id, coords, core_on_chip} from "
+                     "jax.devices(); default: the slice's default order")};
+  Option<std::string> planFile{
+      *this, "plan-file", llvm::cl::desc("Write the JSON plan to this file")};
+  Option<std::string> reportFile{
+      *this, "report-file",
+      llvm::cl::desc("Write the stage-1 candidate table as JSON here")};
+  Option<double> keepWithin{
+      *this, "keep-within",
+      llvm::cl::desc("Keep candidates whose lower bound is within this ratio "
+                     "of the best estimate"),
+      llvm::cl::init(1.5)};
+  Option<unsigned> maxSurvivors{
+      *this, "max-survivors",
+      llvm::cl::desc("Place at most this many candidates"), llvm::cl::init(4)};
+  Option<unsigned> searchEvaluations{
+      *this, "search-evaluations",
+      llvm::cl::desc("Local-search budget per candidate (placements scored)"),
+      llvm::cl::init(20000)};
+  Option<bool> checkMemory{
+      *this, "check-memory",
+      llvm::cl::desc("Reject candidates whose memory estimate exceeds HBM"),
+      llvm::cl::init(true)};
+  Option<bool> allowPadding{
+      *this, "allow-padding",
+      llvm::cl::desc("Price indivisible dimensions as padded"),
+      llvm::cl::init(false)};
+  Option<bool> apply{
+      *this, "apply",
+      llvm::cl::desc("Rewrite the module to the plan (false: report only)"),
+      llvm::cl::init(true)};
+  Option<bool> verbose{
+      *this, "verbose",
+      llvm::cl::desc("Also emit the stage-1 remarks (every candidate)"),
+      llvm::cl::init(false)};
+};
+
+void buildPlanPipeline(mlir::OpPassManager &pm,
+                       const PlanPipelineOptions &options) {
+  EstimateCandidatesOptions estimate;
+  estimate.topology = options.topology;
+  estimate.topologyFile = options.topologyFile;
+  estimate.reportFile = options.reportFile;
+  estimate.emitRemarks = options.verbose;
+  estimate.checkMemory = options.checkMemory;
+  estimate.allowPadding = options.allowPadding;
+  pm.addPass(createEstimateCandidates(estimate));
+
+  PruneCandidatesOptions prune;
+  prune.keepWithin = options.keepWithin;
+  prune.maxSurvivors = options.maxSurvivors;
+  prune.emitRemarks = options.verbose;
+  pm.addPass(createPruneCandidates(prune));
+
+  PlaceOptions place;
+  place.topology = options.topology;
+  place.topologyFile = options.topologyFile;
+  place.planFile = options.planFile;
+  place.searchEvaluations = options.searchEvaluations;
+  place.apply = options.apply;
+  pm.addPass(createPlace(place));
+}
+} // namespace
+
+void registerAllAoiZoraPassesAndPipelines() {
+  registerAoiZoraPasses();
+  mlir::PassPipelineRegistration<PlanPipelineOptions>(
+      "az-plan",
+      "Plan the device mesh and its placement on a TPU slice: estimate every "
+      "candidate mesh (az-estimate-candidates), keep the promising ones "
+      "(az-prune-candidates), rank placements of each on the torus and "
+      "rewrite the module to the best (az-place)",
+      buildPlanPipeline);
+}
 } // namespace aoizora
