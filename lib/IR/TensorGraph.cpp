@@ -10,6 +10,8 @@
 
 #include "AoiZora/IR/ExplicitCollectives.h"
 #include "AoiZora/Planner/Candidates.h"
+#include "AoiZora/Sharding/Conversion.h"
+#include "AoiZora/Sharding/HloSharding.h"
 #include "AoiZora/Sharding/Shardy.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -119,6 +121,7 @@ public:
   GraphBuilder(ModuleOp module, TensorGraphBuild &out) : module(module), out(out) {}
 
   LogicalResult build(const ModuleShardings &shardings);
+  void chooseGspmdMesh(const ModuleShardings &shardings);
 
 private:
   ModuleOp module;
@@ -234,6 +237,29 @@ private:
     return state;
   }
 
+  /// A GSPMD sharding read on the module's prime-factor mesh (GSPMD-only
+  /// modules); warns and returns nothing when it is no axis split.
+  std::optional<ShardingState> hloState(Operation *op, StringRef text,
+                                        unsigned rank) {
+    if (StringRef(text).trim().empty())
+      return std::nullopt;
+    llvm::Expected<sh::HloSharding> parsed = sh::parseHloSharding(text);
+    if (!parsed) {
+      llvm::consumeError(parsed.takeError());
+      return std::nullopt;
+    }
+    llvm::Expected<sh::TensorSharding> axes =
+        sh::toShardySharding(*parsed, graph().mesh, rank);
+    if (!axes) {
+      warn(op, "mhlo.sharding",
+           "'" + text.str() + "' is not an axis split of " +
+               sh::printMesh(graph().mesh) + " (" +
+               llvm::toString(axes.takeError()) + "; treated as unannotated)");
+      return std::nullopt;
+    }
+    return toState(op, *axes, rank);
+  }
+
   /// The `sdy.sharding` (or round-trip) of a function argument/result.
   std::optional<ShardingState> funcValueState(Operation *func,
                                               AttrRef::Holder holder,
@@ -243,8 +269,10 @@ private:
                                 "xla.sdy.sharding"}})
       if (ref.get())
         return toState(func, ref.getText(), rank);
-    if (AttrRef{func, holder, index, "mhlo.sharding", ""}.get() &&
-        !graph().mesh.axes.empty())
+    AttrRef hlo{func, holder, index, "mhlo.sharding", ""};
+    if (hlo.get() && graph().gspmdOnly)
+      return hloState(func, hlo.getText(), rank);
+    if (hlo.get())
       warn(func, "mhlo.sharding",
            "GSPMD sharding without a Shardy twin is not followed "
            "(treated as unannotated)");
@@ -269,6 +297,12 @@ private:
           states[k] = toState(op, (*list)[k], ranked.getRank());
       return states;
     }
+    // GSPMD-only modules: a single-result op's mhlo.sharding (custom_call
+    // @Sharding included) is its result's annotation.
+    if (graph().gspmdOnly && states.size() == 1)
+      if (Attribute hlo = op->getDiscardableAttr("mhlo.sharding"))
+        if (auto ranked = dyn_cast<RankedTensorType>(op->getResult(0).getType()))
+          states[0] = hloState(op, attrText(hlo), ranked.getRank());
     return states;
   }
 
@@ -584,7 +618,7 @@ void GraphBuilder::buildOp(Operation *op, double multiplier,
     if (target == "Sharding") {
       g.kind = OpKind::Identity;
       if (!op->getAttr("sdy.sharding") && op->getAttr("mhlo.sharding") &&
-          !graph().mesh.axes.empty())
+          !graph().gspmdOnly)
         warn(op, "custom_call @Sharding",
              "GSPMD sharding without a Shardy twin is not followed");
     } else {
@@ -840,6 +874,56 @@ void GraphBuilder::buildManual(Operation *op, double multiplier,
   }
 }
 
+/// GSPMD-only modules have no named axes: read their HLO shardings on the
+/// mesh of the device count's prime factors (in the order that expresses
+/// the most of them), whose axes XLA's importer would also invent. The
+/// candidate set is then the module's own tiling.
+void GraphBuilder::chooseGspmdMesh(const ModuleShardings &shardings) {
+  graph().gspmdOnly = true;
+  std::vector<sh::HloSharding> tiled;
+  SmallVector<int64_t> ranks;
+  for (const ValueSharding &v : shardings.values()) {
+    if (!v.sdyText.empty() || v.distinctTiles <= 1)
+      continue;
+    llvm::Expected<sh::HloSharding> parsed = sh::parseHloSharding(v.hloText);
+    if (!parsed) {
+      llvm::consumeError(parsed.takeError());
+      continue;
+    }
+    if (parsed->kind != sh::HloSharding::Kind::Tiled)
+      continue;
+    ranks.push_back(parsed->dataRank());
+    tiled.push_back(std::move(*parsed));
+  }
+  if (tiled.empty())
+    return;
+  unsigned bestCount = 0;
+  for (const sh::Mesh &mesh :
+       sh::primeFactorMeshes(shardings.deviceCount())) {
+    unsigned count = 0;
+    for (auto [hlo, rank] : llvm::zip(tiled, ranks)) {
+      llvm::Expected<sh::TensorSharding> axes =
+          sh::toShardySharding(hlo, mesh, rank);
+      count += static_cast<bool>(axes);
+      if (!axes)
+        llvm::consumeError(axes.takeError());
+    }
+    if (count > bestCount) {
+      bestCount = count;
+      graph().mesh = mesh;
+    }
+  }
+  if (graph().mesh.axes.empty())
+    return;
+  for (const sh::MeshAxis &axis : graph().mesh.axes)
+    graph().fixedAxes.push_back(axis.name);
+  graph().notes.push_back(
+      "GSPMD-only module (no named mesh axes): its HLO shardings are read on "
+      "the mesh " + sh::printMesh(graph().mesh) +
+      " (one axis per prime factor of the device count); the candidate set "
+      "is the module's own tiling");
+}
+
 LogicalResult GraphBuilder::build(const ModuleShardings &shardings) {
   // The mesh: the first named mesh with axes.
   for (const MeshInfo &info : shardings.meshes())
@@ -848,17 +932,8 @@ LogicalResult GraphBuilder::build(const ModuleShardings &shardings) {
       graph().meshName = info.name;
       break;
     }
-  if (graph().mesh.axes.empty()) {
-    graph().gspmdOnly = true;
-    for (const ValueSharding &v : shardings.values())
-      if (!v.hloText.empty() && v.distinctTiles > 1) {
-        graph().notes.push_back(
-            "GSPMD-only module (no named mesh axes): the candidate set is "
-            "the module's own tiling; its HLO shardings are not propagated "
-            "(priced as replicated)");
-        break;
-      }
-  }
+  if (graph().mesh.axes.empty())
+    chooseGspmdMesh(shardings);
   for (const MeshInfo &info : shardings.meshes())
     if (!info.mesh.axes.empty() && info.name != graph().meshName &&
         info.mesh != graph().mesh)

@@ -131,7 +131,7 @@ struct EstimateCandidatesPass
     options.overlap = overlap == "full";
     options.checkMemory = checkMemory;
     std::vector<Candidate> candidates =
-        enumerateCandidates(graph.mesh, devices);
+        candidatesOf(graph, devices);
     std::vector<CandidateEstimate> estimates;
     for (const Candidate &c : candidates)
       estimates.push_back(estimateCandidate(graph, result, c, *slice,

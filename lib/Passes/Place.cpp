@@ -364,7 +364,7 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   // the module's own mesh and the choice of a topology-oblivious planner as
   // baselines.
   std::vector<CandidateEstimate> all;
-  for (const Candidate &candidate : enumerateCandidates(graph.mesh, devices))
+  for (const Candidate &candidate : candidatesOf(graph, devices))
     all.push_back(estimateCandidate(graph, propagation, candidate, slice,
                                     assignment, estimateOptions));
   auto findEstimate = [&](ArrayRef<int64_t> sizes) -> const CandidateEstimate * {

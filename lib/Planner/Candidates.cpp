@@ -43,6 +43,17 @@ Mesh Candidate::toMesh(const Mesh &mesh) const {
   return result;
 }
 
+std::vector<Candidate> candidatesOf(const TensorGraph &graph,
+                                    int64_t numDevices) {
+  if (!graph.gspmdOnly)
+    return enumerateCandidates(graph.mesh, numDevices);
+  Candidate own;
+  own.isModuleMesh = true;
+  for (const sharding::MeshAxis &axis : graph.mesh.axes)
+    own.sizes.push_back(axis.size);
+  return {own};
+}
+
 std::vector<Candidate> enumerateCandidates(const Mesh &mesh,
                                            int64_t numDevices) {
   std::vector<Candidate> out;

@@ -340,3 +340,122 @@ Expected<bool> aoizora::sharding::semanticallyEqual(const HloSharding &a,
     return mb.takeError();
   return *ma == *mb;
 }
+
+//===----------------------------------------------------------------------===//
+// HLO sharding -> axes of a mesh (reading GSPMD-only modules)
+//===----------------------------------------------------------------------===//
+
+std::vector<Mesh> aoizora::sharding::primeFactorMeshes(int64_t numDevices) {
+  SmallVector<int64_t> factors;
+  for (int64_t n = numDevices, p = 2; n > 1; ++p)
+    for (; n % p == 0; n /= p)
+      factors.push_back(p);
+  std::vector<Mesh> meshes;
+  if (factors.empty())
+    return meshes;
+  do {
+    Mesh mesh;
+    for (auto [i, size] : enumerate(factors))
+      mesh.axes.push_back(MeshAxis{"_axis_" + std::to_string(i), size});
+    meshes.push_back(std::move(mesh));
+  } while (std::next_permutation(factors.begin(), factors.end()));
+  return meshes;
+}
+
+Expected<TensorSharding>
+aoizora::sharding::toShardySharding(const HloSharding &sharding,
+                                    const Mesh &mesh, int64_t rank) {
+  TensorSharding result;
+  result.inlineMesh = mesh;
+  result.dims.resize(rank);
+  if (!mesh.deviceIds.empty())
+    return makeError("meshes with device_ids are not supported");
+  if (sharding.kind == HloSharding::Kind::Replicated)
+    return result;
+  if (sharding.kind != HloSharding::Kind::Tiled)
+    return makeError("only replicated and tiled shardings map to axes");
+  if (sharding.dataRank() != rank)
+    return makeError("the sharding tiles " + Twine(sharding.dataRank()) +
+                     " dimensions, the tensor has " + Twine(rank));
+  for (SubgroupKind kind : sharding.lastTileDims)
+    if (kind != SubgroupKind::Replicated)
+      return makeError("only replication subgroups map to axes");
+  const TileAssignment &tiles = sharding.tiles;
+  int64_t n = mesh.numDevices();
+  if (tiles.numElements() != n)
+    return makeError("the sharding covers " + Twine(tiles.numElements()) +
+                     " devices, the mesh " + Twine(n));
+
+  // Tile coordinates of every device.
+  ArrayRef<int64_t> dims = tiles.dims;
+  std::vector<SmallVector<int64_t, 4>> coords(n);
+  SmallVector<int64_t> devices = tiles.materialize();
+  for (auto [position, device] : enumerate(devices)) {
+    if (device < 0 || device >= n)
+      return makeError("device " + Twine(device) + " is outside the mesh");
+    SmallVector<int64_t, 4> c(dims.size());
+    for (int64_t i = dims.size() - 1, rest = position; i >= 0; --i) {
+      c[i] = rest % dims[i];
+      rest /= dims[i];
+    }
+    coords[device] = std::move(c);
+  }
+
+  // Each axis's unit device (digit 1, others 0) shows which tile coordinate
+  // the axis moves and by how much.
+  unsigned numAxes = mesh.axes.size();
+  SmallVector<int64_t> stride(numAxes), dimOf(numAxes), step(numAxes);
+  for (int64_t a = numAxes - 1, s = 1; a >= 0; --a) {
+    stride[a] = s;
+    s *= mesh.axes[a].size;
+  }
+  for (unsigned a = 0; a < numAxes; ++a) {
+    dimOf[a] = -1;
+    for (unsigned i = 0; i < dims.size(); ++i) {
+      int64_t delta = coords[stride[a]][i] - coords[0][i];
+      if (delta == 0)
+        continue;
+      if (dimOf[a] >= 0 || delta < 0)
+        return makeError("axis " + mesh.axes[a].name +
+                         " does not follow one tile dimension");
+      dimOf[a] = i;
+      step[a] = delta;
+    }
+    if (dimOf[a] < 0)
+      return makeError("axis " + mesh.axes[a].name + " moves no tile");
+  }
+  // The axes of each tile dimension, major (largest step) first, must form
+  // its mixed radix: steps 1, s_minor, s_minor * s_next, ...
+  for (unsigned i = 0; i < dims.size(); ++i) {
+    SmallVector<unsigned> axes;
+    for (unsigned a = 0; a < numAxes; ++a)
+      if (dimOf[a] == static_cast<int64_t>(i))
+        axes.push_back(a);
+    llvm::sort(axes, [&](unsigned x, unsigned y) { return step[x] > step[y]; });
+    int64_t expected = 1;
+    for (unsigned a : llvm::reverse(axes)) {
+      if (step[a] != expected)
+        return makeError("tile dimension " + Twine(i) +
+                         " is not split along mesh axes");
+      expected *= mesh.axes[a].size;
+    }
+    if (expected != dims[i])
+      return makeError("tile dimension " + Twine(i) +
+                       " is not split along mesh axes");
+    if (static_cast<int64_t>(i) < rank)
+      for (unsigned a : axes)
+        result.dims[i].axes.push_back(AxisRef{mesh.axes[a].name, std::nullopt});
+  }
+  // The linear model must hold for every device, not only the unit ones.
+  for (int64_t d = 0; d < n; ++d)
+    for (unsigned i = 0; i < dims.size(); ++i) {
+      int64_t c = 0;
+      for (unsigned a = 0; a < numAxes; ++a)
+        if (dimOf[a] == static_cast<int64_t>(i))
+          c += (d / stride[a]) % mesh.axes[a].size * step[a];
+      if (c != coords[d][i])
+        return makeError("the tile assignment is not an axis split of the "
+                         "mesh");
+    }
+  return result;
+}

@@ -232,3 +232,106 @@ TEST(TileMap, FromShardy) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// HLO sharding -> axes
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+TEST(ToShardyShardingTest, PrimeFactorMeshesInEveryOrder) {
+  std::vector<Mesh> meshes = primeFactorMeshes(12);
+  ASSERT_EQ(meshes.size(), 3u); // [2,2,3], [2,3,2], [3,2,2]
+  EXPECT_EQ(printMesh(meshes[0]),
+            R"(#sdy.mesh<["_axis_0"=2, "_axis_1"=2, "_axis_2"=3]>)");
+  EXPECT_EQ(printMesh(meshes[2]),
+            R"(#sdy.mesh<["_axis_0"=3, "_axis_1"=2, "_axis_2"=2]>)");
+  EXPECT_TRUE(primeFactorMeshes(1).empty());
+  EXPECT_EQ(primeFactorMeshes(8).size(), 1u);
+}
+
+/// Reads \p hlo on \p mesh and checks it converts back to the same sharding.
+void expectAxes(llvm::StringRef hlo, const Mesh &mesh, int64_t rank,
+                llvm::StringRef sdy) {
+  SCOPED_TRACE(hlo.str());
+  llvm::Expected<HloSharding> parsed = parseHloSharding(hlo);
+  ASSERT_TRUE(static_cast<bool>(parsed)) << llvm::toString(parsed.takeError());
+  llvm::Expected<TensorSharding> axes = toShardySharding(*parsed, mesh, rank);
+  ASSERT_TRUE(static_cast<bool>(axes)) << llvm::toString(axes.takeError());
+  EXPECT_EQ(printTensorSharding(*axes), sdy);
+  // Round trip: the axes describe exactly the same tiles.
+  llvm::Expected<HloSharding> back = toHloSharding(*axes, mesh);
+  ASSERT_TRUE(static_cast<bool>(back)) << llvm::toString(back.takeError());
+  llvm::Expected<bool> same =
+      semanticallyEqual(*parsed, *back, mesh.numDevices(), rank);
+  ASSERT_TRUE(static_cast<bool>(same)) << llvm::toString(same.takeError());
+  EXPECT_TRUE(*same) << printHloSharding(*back);
+}
+
+TEST(ToShardyShardingTest, IotaAndExplicitTilingsBecomeAxes) {
+  Mesh mesh = primeFactorMeshes(8).front(); // _axis_0..2 of size 2
+  const char *m = R"(mesh<["_axis_0"=2, "_axis_1"=2, "_axis_2"=2]>)";
+  // Device d = 4*a0 + 2*a1 + a2. [2,4]<=[8]: dim 0 is a0, dim 1 is a1 a2.
+  expectAxes("{devices=[2,4]<=[8]}", mesh, 2,
+             (llvm::Twine("#sdy.sharding<") + m +
+              R"(, [{"_axis_0"}, {"_axis_1", "_axis_2"}]>)")
+                 .str());
+  // [4,2]<=[2,4]T(1,0) holds [[0,4],[1,5],[2,6],[3,7]]: dim 0 is a1 a2 and
+  // dim 1 is a0.
+  expectAxes("{devices=[4,2]<=[2,4]T(1,0)}", mesh, 2,
+             (llvm::Twine("#sdy.sharding<") + m +
+              R"(, [{"_axis_1", "_axis_2"}, {"_axis_0"}]>)")
+                 .str());
+  // Partial replication over the last subgroup: a2 is replicated.
+  expectAxes("{devices=[4,1,2]<=[8] last_tile_dim_replicate}", mesh, 2,
+             (llvm::Twine("#sdy.sharding<") + m +
+              R"(, [{"_axis_0", "_axis_1"}, {}]>)")
+                 .str());
+  // The same tiles written as an explicit list.
+  expectAxes("{devices=[2,4]0,1,2,3,4,5,6,7}", mesh, 2,
+             (llvm::Twine("#sdy.sharding<") + m +
+              R"(, [{"_axis_0"}, {"_axis_1", "_axis_2"}]>)")
+                 .str());
+  expectAxes("{replicated}", mesh, 2,
+             (llvm::Twine("#sdy.sharding<") + m + ", [{}, {}]>").str());
+}
+
+TEST(ToShardyShardingTest, RejectsWhatNoAxisSplitExpresses) {
+  Mesh mesh = primeFactorMeshes(4).front();
+  auto fails = [&](llvm::StringRef hlo, int64_t rank) {
+    llvm::Expected<HloSharding> parsed = parseHloSharding(hlo);
+    EXPECT_TRUE(static_cast<bool>(parsed));
+    if (!parsed) {
+      llvm::consumeError(parsed.takeError());
+      return;
+    }
+    llvm::Expected<TensorSharding> axes = toShardySharding(*parsed, mesh, rank);
+    EXPECT_FALSE(static_cast<bool>(axes)) << hlo.str();
+    if (!axes)
+      llvm::consumeError(axes.takeError());
+  };
+  fails("{devices=[4]0,3,1,2}", 1);        // no axis-aligned order
+  fails("{devices=[2,2]0,3,1,2}", 2);      // an axis moves two dimensions
+  fails("{maximal device=1}", 1);
+  fails("{manual}", 1);
+  fails("{devices=[2,2]<=[4]}", 1);        // wrong rank
+  fails("{devices=[8]<=[8]}", 1);          // another device count
+}
+
+TEST(ToShardyShardingTest, FactorOrderMattersForNonPowersOfTwo) {
+  // 12 devices tiled [3,4]: device d = 4*x + y. Only the mesh whose
+  // factors run 3, 2, 2 makes x one axis.
+  llvm::Expected<HloSharding> parsed = parseHloSharding("{devices=[3,4]<=[12]}");
+  ASSERT_TRUE(static_cast<bool>(parsed));
+  unsigned expressible = 0;
+  for (const Mesh &mesh : primeFactorMeshes(12)) {
+    llvm::Expected<TensorSharding> axes = toShardySharding(*parsed, mesh, 2);
+    if (axes)
+      ++expressible;
+    else
+      llvm::consumeError(axes.takeError());
+  }
+  EXPECT_EQ(expressible, 1u);
+}
+
+} // namespace

@@ -40,6 +40,12 @@ struct Candidate {
 std::vector<Candidate> enumerateCandidates(const sharding::Mesh &mesh,
                                            int64_t numDevices);
 
+/// The candidates of \p graph: every size assignment of its mesh's axes, or
+/// only the module's own tiling for a GSPMD-only module (whose prime-factor
+/// mesh is a reading aid, not a choice the program made).
+std::vector<Candidate> candidatesOf(const TensorGraph &graph,
+                                    int64_t numDevices);
+
 /// The replica groups over logical device ids of a collective over
 /// \p axes on \p mesh: devices whose mesh coordinates differ only along
 /// \p axes form a group, ordered by their coordinates along \p axes (major

@@ -75,6 +75,23 @@ llvm::Expected<bool> semanticallyEqual(const HloSharding &a,
                                        const HloSharding &b, int64_t numDevices,
                                        int64_t rank);
 
+/// The meshes of named axes a GSPMD-only module can be read on: one axis per
+/// prime factor of \p numDevices (`_axis_0`, `_axis_1`, ..., the names XLA's
+/// importer invents), in every distinct order of the factors. Iota device
+/// order. Empty for fewer than 2 devices.
+std::vector<Mesh> primeFactorMeshes(int64_t numDevices);
+
+/// The inverse of toHloSharding on an iota mesh: expresses \p sharding (of a
+/// tensor of rank \p rank) as axis lists over \p mesh, when every mesh axis
+/// moves exactly one tile coordinate by a fixed stride and the strides of
+/// each tile dimension form its mixed radix. Replication subgroups become
+/// unused (replicated) axes. The result carries \p mesh inline. Errors for
+/// maximal, manual, unknown, unreduced and tuple shardings, for meshes with
+/// device_ids, and for tile assignments no axis split expresses.
+llvm::Expected<TensorSharding> toShardySharding(const HloSharding &sharding,
+                                                const Mesh &mesh,
+                                                int64_t rank);
+
 } // namespace aoizora::sharding
 
 #endif // AOIZORA_SHARDING_CONVERSION_H
