@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AoiZora/Cost/AlphaBeta.h"
+#include "AoiZora/HloImport/HloImport.h"
 #include "AoiZora/IR/DeviceRelabel.h"
 #include "AoiZora/IR/ExplicitCollectives.h"
 #include "AoiZora/IR/ModuleShardings.h"
@@ -20,6 +21,7 @@
 #include "AoiZora/Passes/TopologyOptions.h"
 #include "AoiZora/Search/PlacementSearch.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -90,6 +92,137 @@ static std::string jaxSnippet(ArrayRef<int64_t> order,
       .str();
 }
 
+/// The collectives of a compiled XLA HLO dump, over the module's
+/// \p numDevices logical devices. The importer's warnings (lines it could
+/// not read, loops without a known trip count) are reported, not dropped.
+static FailureOr<std::vector<WeightedCollective>>
+loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
+                    int64_t numDevices) {
+  llvm::Expected<hlo::HloImportResult> dump = hlo::importHloFile(path);
+  if (!dump)
+    return module.emitError() << "cannot import HLO dump '" << path
+                              << "': " << llvm::toString(dump.takeError());
+  for (const std::string &warning : dump->warnings)
+    module.emitWarning() << "HLO dump '" << path << "': " << warning;
+  int64_t dumpDevices = dump->numPartitions * dump->replicaCount;
+  if (dumpDevices != numDevices)
+    return module.emitError()
+           << "HLO dump '" << path << "' runs on " << dumpDevices
+           << " devices (num_partitions x replica_count) but the module on "
+           << numDevices;
+  std::vector<WeightedCollective> step;
+  for (const hlo::ImportedCollective &c : dump->collectives) {
+    if (c.count == 0)
+      continue;
+    // Without a channel, groups are over replicas of one partition: with
+    // one replica (as JAX compiles) nothing leaves the device.
+    if (c.groupMode == hlo::CollectiveGroupMode::CrossReplica) {
+      if (dump->replicaCount == 1)
+        continue;
+      return module.emitError()
+             << "HLO dump '" << path << "' line " << c.line << ": '"
+             << c.instructionName
+             << "' runs across replicas; only partitioned programs (one "
+                "replica, as JAX compiles them) are supported";
+    }
+    if (c.bytesPerDevice < 0)
+      return module.emitError()
+             << "HLO dump '" << path << "' line " << c.line
+             << ": the size of '" << c.instructionName
+             << "' is unknown, so it cannot be priced";
+    WeightedCollective w;
+    w.spec.kind = static_cast<CollectiveKind>(c.kind);
+    w.spec.bytes = static_cast<double>(c.bytesPerDevice);
+    w.count = static_cast<double>(c.count);
+    auto inRange = [&](int64_t id) { return id >= 0 && id < numDevices; };
+    for (auto [source, target] : c.pairs) {
+      if (!inRange(source) || !inRange(target))
+        return module.emitError() << "HLO dump '" << path << "' line "
+                                  << c.line << ": device out of range";
+      w.spec.pairs.emplace_back(source, target);
+    }
+    if (!c.allDevices)
+      for (const std::vector<int64_t> &group : c.groups) {
+        SmallVector<unsigned, 16> members;
+        for (int64_t id : group) {
+          if (!inRange(id))
+            return module.emitError() << "HLO dump '" << path << "' line "
+                                      << c.line << ": device " << id
+                                      << " out of range";
+          members.push_back(static_cast<unsigned>(id));
+        }
+        w.spec.groups.push_back(std::move(members));
+      }
+    if (llvm::Error err = verifyCollective(slice, w.spec))
+      return module.emitError() << "HLO dump '" << path << "' line " << c.line
+                                << ": " << llvm::toString(std::move(err));
+    step.push_back(std::move(w));
+  }
+  return step;
+}
+
+/// One `hlo-dump` entry: a compiled dump and the candidate mesh it was
+/// compiled for (no sizes: the module's own mesh).
+struct DumpEntry {
+  SmallVector<int64_t> sizes;
+  std::string path;
+};
+
+/// Reads `SIZES=PATH` or `PATH`. SIZES is `AxB...`, one size per mesh axis
+/// in the mesh's order; anything else before '=' is part of the path.
+static FailureOr<std::vector<DumpEntry>>
+parseDumpEntries(ModuleOp module, ArrayRef<std::string> entries,
+                 ArrayRef<int64_t> moduleSizes, int64_t numDevices) {
+  std::vector<DumpEntry> parsed;
+  for (StringRef entry : entries) {
+    DumpEntry dump;
+    auto [head, tail] = entry.split('=');
+    SmallVector<StringRef> fields;
+    head.split(fields, 'x');
+    bool isSizes = !tail.empty() && llvm::all_of(fields, [](StringRef f) {
+      return !f.empty() && llvm::all_of(f, [](char c) { return llvm::isDigit(c); });
+    });
+    if (!isSizes) {
+      dump.path = entry.str();
+      dump.sizes.assign(moduleSizes.begin(), moduleSizes.end());
+    } else {
+      dump.path = tail.str();
+      int64_t product = 1;
+      for (StringRef field : fields) {
+        int64_t size = 0;
+        if (field.getAsInteger(10, size) || size <= 0 || size > numDevices)
+          return module.emitError()
+                 << "hlo-dump '" << entry << "': axis size '" << field
+                 << "' is not a positive size of at most " << numDevices;
+        dump.sizes.push_back(size);
+        product *= size;
+      }
+      if (dump.sizes.size() != moduleSizes.size() || product != numDevices)
+        return module.emitError()
+               << "hlo-dump '" << entry << "': a candidate needs "
+               << moduleSizes.size() << " axis sizes whose product is "
+               << numDevices;
+    }
+    if (dump.path.empty())
+      return module.emitError() << "hlo-dump '" << entry << "' names no file";
+    for (const DumpEntry &earlier : parsed)
+      if (earlier.sizes == dump.sizes)
+        return module.emitError()
+               << "hlo-dump gives two dumps for one candidate: '"
+               << earlier.path << "' and '" << dump.path << "'";
+    parsed.push_back(std::move(dump));
+  }
+  return parsed;
+}
+
+static const DumpEntry *findDump(ArrayRef<DumpEntry> dumps,
+                                 ArrayRef<int64_t> sizes) {
+  for (const DumpEntry &dump : dumps)
+    if (ArrayRef<int64_t>(dump.sizes) == sizes)
+      return &dump;
+  return nullptr;
+}
+
 namespace {
 struct PlacePass : public impl::PlaceBase<PlacePass> {
   using Base::Base;
@@ -114,7 +247,8 @@ private:
   llvm::json::Value plan(const Slice &slice, const Placement &assignment,
                          const SearchResult &result,
                          const RankedPlacement &baseline,
-                         ArrayRef<int64_t> sigma, const LogicalMesh &mesh);
+                         ArrayRef<int64_t> sigma, const LogicalMesh &mesh,
+                         StringRef source);
 };
 } // namespace
 
@@ -145,7 +279,7 @@ llvm::json::Value PlacePass::plan(const Slice &slice,
                                   const SearchResult &result,
                                   const RankedPlacement &baseline,
                                   ArrayRef<int64_t> sigma,
-                                  const LogicalMesh &mesh) {
+                                  const LogicalMesh &mesh, StringRef source) {
   const Placement &best = result.ranked.front().placement;
   llvm::json::Array placement;
   for (unsigned i = 0; i < best.numDevices(); ++i) {
@@ -166,7 +300,7 @@ llvm::json::Value PlacePass::plan(const Slice &slice,
   return llvm::json::Object{
       {"topology", slice.str()},
       {"num_devices", slice.numDevices()},
-      {"collective_source", "explicit collectives in the module"},
+      {"collective_source", source},
       {"logical_mesh",
        llvm::json::Object{{"shape", llvm::json::Array(mesh.shape)},
                           {"axes", llvm::json::Array(mesh.axisNames)},
@@ -206,18 +340,41 @@ void PlacePass::runOnOperation() {
       signalPassFailure();
     return;
   }
+  LogicalMesh mesh = chooseLogicalMesh(*shardings, devices);
+  FailureOr<std::vector<DumpEntry>> dumps =
+      parseDumpEntries(module, hloDumps, mesh.shape, devices);
+  if (failed(dumps))
+    return signalPassFailure();
+  // Without stage 1 only the module's own mesh is placed.
+  const DumpEntry *ownDump = findDump(*dumps, mesh.shape);
+  for (const DumpEntry &dump : *dumps)
+    if (&dump != ownDump)
+      module.emitWarning() << "hlo-dump '" << dump.path
+                           << "' is for another candidate mesh; without "
+                              "az-estimate-candidates only the module's own "
+                              "mesh is placed, so it is not used";
+  std::vector<WeightedCollective> step;
+  std::string source = "explicit collectives in the module";
+  if (ownDump) {
+    auto dumped = loadDumpCollectives(module, ownDump->path, *slice, devices);
+    if (failed(dumped))
+      return signalPassFailure();
+    step = std::move(*dumped);
+    source = "compiled HLO dump " + ownDump->path;
+  }
   auto explicitCollectives = collectExplicitCollectives(module, devices);
   if (failed(explicitCollectives))
     return signalPassFailure();
-  if (explicitCollectives->empty()) {
+  if (!ownDump && explicitCollectives->empty()) {
     module.emitError() << "az-place found no explicit collectives to place: "
                           "it needs a partitioned module or one whose "
                           "sdy.manual_computation bodies hold the "
                           "collectives";
     return signalPassFailure();
   }
-  std::vector<WeightedCollective> step;
-  for (const ExplicitCollective &c : *explicitCollectives) {
+  for (const ExplicitCollective &c :
+       !ownDump ? ArrayRef(*explicitCollectives)
+                       : ArrayRef<ExplicitCollective>()) {
     if (llvm::Error err = verifyCollective(*slice, c.spec)) {
       c.op->emitError() << "cannot price this collective: "
                         << llvm::toString(std::move(err));
@@ -226,7 +383,6 @@ void PlacePass::runOnOperation() {
     step.push_back(WeightedCollective{c.spec, 1});
   }
 
-  LogicalMesh mesh = chooseLogicalMesh(*shardings, devices);
   RankedPlacement baseline{*assignment,
                            scorePlacement(*slice, *assignment, step),
                            "module order"};
@@ -254,7 +410,7 @@ void PlacePass::runOnOperation() {
   if (!planFile.empty() &&
       failed(writeJSONReport(
           module, planFile,
-          plan(*slice, *assignment, result, baseline, sigma, mesh))))
+          plan(*slice, *assignment, result, baseline, sigma, mesh, source))))
     return signalPassFailure();
   if (!apply)
     return markAllAnalysesPreserved();
@@ -283,8 +439,14 @@ namespace {
 struct PlacedCandidate {
   CandidateEstimate estimate;
   RankedPlacement best;
+  /// What priced its collectives.
+  std::string source;
   /// Step time with the communication priced on `best`.
   double stepSeconds = 0;
+  /// Communication priced on the module's device order.
+  double moduleOrderCommSeconds = 0;
+  /// The collectives `best` was scored with.
+  std::vector<WeightedCollective> collectives;
   uint64_t evaluated = 0;
 };
 } // namespace
@@ -378,6 +540,37 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   SmallVector<int64_t> moduleSizes;
   for (const sharding::MeshAxis &axis : graph.mesh.axes)
     moduleSizes.push_back(axis.size);
+  FailureOr<std::vector<DumpEntry>> dumps =
+      parseDumpEntries(module, hloDumps, moduleSizes, devices);
+  if (failed(dumps))
+    return failure();
+  llvm::SmallPtrSet<const DumpEntry *, 4> usedDumps;
+  // The collectives that price a candidate: its compiled dump when the user
+  // gave one (what XLA actually inserted), else those stage 1 derived.
+  auto collectivesOf = [&](const CandidateEstimate &estimate)
+      -> FailureOr<std::pair<std::vector<WeightedCollective>, std::string>> {
+    const DumpEntry *dump = findDump(*dumps, estimate.candidate.sizes);
+    if (!dump)
+      return std::make_pair(
+          stepCollectives(estimate, estimate.candidate.toMesh(graph.mesh)),
+          std::string("derived by stage 1 from the module's shardings"));
+    auto dumped = loadDumpCollectives(module, dump->path, slice, devices);
+    if (failed(dumped))
+      return failure();
+    usedDumps.insert(dump);
+    return std::make_pair(std::move(*dumped),
+                          "compiled HLO dump " + dump->path);
+  };
+  // Step time of a candidate run on the module's device order.
+  auto onModuleOrder =
+      [&](const CandidateEstimate &estimate) -> FailureOr<double> {
+    auto priced = collectivesOf(estimate);
+    if (failed(priced))
+      return failure();
+    return stepTime(estimate.computeSeconds,
+                    scorePlacement(slice, assignment, priced->first).seconds,
+                    estimateOptions.overlap);
+  };
 
   std::vector<PlacedCandidate> placed;
   for (Attribute entry : survivors) {
@@ -399,8 +592,10 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
           << fixedReason;
       continue;
     }
-    sharding::Mesh mesh = estimate->candidate.toMesh(graph.mesh);
-    std::vector<WeightedCollective> step = stepCollectives(*estimate, mesh);
+    auto priced = collectivesOf(*estimate);
+    if (failed(priced))
+      return failure();
+    auto &[step, source] = *priced;
     RankedPlacement seed{assignment, scorePlacement(slice, assignment, step),
                          "module order"};
     SearchResult result = searchPlacements(slice, estimate->candidate.sizes,
@@ -409,10 +604,10 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     if (seed.score < best.score)
       best = seed;
     placed.push_back(PlacedCandidate{
-        *estimate, best,
+        *estimate, best, source,
         stepTime(estimate->computeSeconds, best.score.seconds,
                  estimateOptions.overlap),
-        result.evaluated});
+        seed.score.seconds, std::move(step), result.evaluated});
   }
   if (placed.empty())
     return module.emitError()
@@ -435,10 +630,14 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     std::string note;
   };
   SmallVector<Baseline> baselines;
-  if (const CandidateEstimate *own = findEstimate(moduleSizes))
+  if (const CandidateEstimate *own = findEstimate(moduleSizes)) {
+    FailureOr<double> seconds = onModuleOrder(*own);
+    if (failed(seconds))
+      return failure();
     baselines.push_back(
-        {"module as written", own->label, own->totalSeconds,
+        {"module as written", own->label, *seconds,
          own->rejected ? "rejected by stage 1: " + own->rejectReason : ""});
+  }
   AlphaBetaAxis axis = AlphaBetaAxis::forChip(slice.chip());
   const CandidateEstimate *oblivious = nullptr;
   double obliviousScore = 0;
@@ -457,9 +656,18 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
       obliviousScore = score;
     }
   }
-  if (oblivious)
+  if (oblivious) {
+    FailureOr<double> seconds = onModuleOrder(*oblivious);
+    if (failed(seconds))
+      return failure();
     baselines.push_back({"topology-oblivious (alpha-beta) planner",
-                         oblivious->label, oblivious->totalSeconds, ""});
+                         oblivious->label, *seconds, ""});
+  }
+  for (const DumpEntry &dump : *dumps)
+    if (!usedDumps.contains(&dump))
+      module.emitWarning() << "hlo-dump '" << dump.path
+                           << "' is not used: its candidate did not survive "
+                              "az-prune-candidates or cannot be placed";
 
   if (emitRemarks) {
     for (auto [rank, p] : llvm::enumerate(placed))
@@ -468,8 +676,8 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
           << ": step " << formatSeconds(p.stepSeconds) << " (compute "
           << formatSeconds(p.estimate.computeSeconds) << ", communication "
           << formatSeconds(p.best.score.seconds) << " placed, "
-          << formatSeconds(p.estimate.commSeconds) << " on the module order)"
-          << " with " << p.best.origin;
+          << formatSeconds(p.moduleOrderCommSeconds) << " on the module order)"
+          << " with " << p.best.origin << "; collectives " << p.source;
     for (const Baseline &b : baselines)
       emitRemark(module.getLoc())
           << "baseline " << b.name << " (" << b.label << "): step "
@@ -492,16 +700,11 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     shown.ranked.push_back(winner.best);
     shown.evaluated = winner.evaluated;
     RankedPlacement moduleOrder{
-        assignment,
-        scorePlacement(slice, assignment,
-                       stepCollectives(winner.estimate, chosenMesh)),
+        assignment, scorePlacement(slice, assignment, winner.collectives),
         "module order"};
-    llvm::json::Value report =
-        plan(slice, assignment, shown, moduleOrder, sigma, logical);
+    llvm::json::Value report = plan(slice, assignment, shown, moduleOrder,
+                                    sigma, logical, winner.source);
     llvm::json::Object &root = *report.getAsObject();
-    root["collective_source"] =
-        "derived by stage 1 (az-estimate-candidates) from the module's "
-        "shardings";
     root["candidate"] = llvm::json::Object{
         {"label", winner.estimate.label},
         {"sizes", llvm::json::Array(winner.estimate.candidate.sizes)},
@@ -516,9 +719,10 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
           {"label", p.estimate.label},
           {"step_seconds", p.stepSeconds},
           {"communication_seconds_placed", p.best.score.seconds},
-          {"communication_seconds_module_order", p.estimate.commSeconds},
+          {"communication_seconds_module_order", p.moduleOrderCommSeconds},
           {"compute_seconds", p.estimate.computeSeconds},
-          {"placement_origin", p.best.origin}});
+          {"placement_origin", p.best.origin},
+          {"collective_source", p.source}});
     root["candidates"] = std::move(candidates);
     llvm::json::Array baselineArray;
     for (const Baseline &b : baselines)

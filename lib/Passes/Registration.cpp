@@ -29,6 +29,11 @@ struct PlanPipelineOptions
                      "jax.devices(); default: the slice's default order")};
   Option<std::string> planFile{
       *this, "plan-file", llvm::cl::desc("Write the JSON plan to this file")};
+  ListOption<std::string> hloDumps{
+      *this, "hlo-dump",
+      llvm::cl::desc("Compiled XLA HLO text per candidate: 'PATH' for the "
+                     "module's own mesh, 'SIZES=PATH' (e.g. 2x4x2=dump.txt) "
+                     "for another; comma-separated")};
   Option<std::string> reportFile{
       *this, "report-file",
       llvm::cl::desc("Write the stage-1 candidate table as JSON here")};
@@ -83,6 +88,7 @@ void buildPlanPipeline(mlir::OpPassManager &pm,
   place.topology = options.topology;
   place.topologyFile = options.topologyFile;
   place.planFile = options.planFile;
+  place.hloDumps.assign(options.hloDumps.begin(), options.hloDumps.end());
   place.searchEvaluations = options.searchEvaluations;
   place.apply = options.apply;
   pm.addPass(createPlace(place));

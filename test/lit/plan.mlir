@@ -26,7 +26,7 @@
 // PLAN: "candidate": {
 // PLAN: "label": "cfg=2,sp=8,tp=1",
 // PLAN: "mesh": "#sdy.mesh<[\"cfg\"=2, \"sp\"=8, \"tp\"=1]>",
-// PLAN: "collective_source": "derived by stage 1 (az-estimate-candidates) from the module's shardings",
+// PLAN: "collective_source": "derived by stage 1 from the module's shardings",
 // PLAN: "device_order": [
 // PLAN: "jax_mesh_snippet": "{{.*}}reshape((2, 8, 1,))\nmesh = Mesh(devices, ('cfg', 'sp', 'tp',))\n",
 

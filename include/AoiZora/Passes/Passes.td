@@ -108,6 +108,12 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
            "default order">,
     Option<"planFile", "plan-file", "std::string", /*default=*/"\"\"",
            "Write the JSON plan to this file ('-' for stdout)">,
+    ListOption<"hloDumps", "hlo-dump", "std::string",
+           "Compiled XLA HLO text (compile().as_text() or "
+           "*after_optimizations.txt) whose collectives price a candidate "
+           "instead of the written or derived ones: 'PATH' for the module's "
+           "own mesh, 'SIZES=PATH' (e.g. 2x4x2=dump.txt, sizes in the mesh's "
+           "axis order) for another candidate; comma-separated">,
     Option<"apply", "apply", "bool", /*default=*/"true",
            "Rewrite the module's device assignment to the best placement">,
     Option<"topK", "top-k", "unsigned", /*default=*/"4",

@@ -1,0 +1,151 @@
+//===- HloImport.h - Collectives of a compiled HLO module -----*- C++ -*-===//
+//
+// Extracts the explicit collectives of a compiled (post-SPMD) XLA module
+// from its text dump, so that the cost model can price the communication a
+// placement has to carry. For every collective instruction the importer
+// records its kind, device groups, the bytes one device moves (see
+// ImportedCollective::bytesPerDevice), and how many times it runs: the
+// product of the known trip counts of the while loops around it, summed
+// over every call path from ENTRY.
+//
+// Nothing here aborts on odd input: what the importer cannot read becomes a
+// `line N: ...` warning in the result.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AOIZORA_HLOIMPORT_HLOIMPORT_H
+#define AOIZORA_HLOIMPORT_HLOIMPORT_H
+
+#include "AoiZora/HloImport/HloModuleText.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace aoizora::hlo {
+
+/// The collective kinds, in the same order as aoizora::CollectiveKind of
+/// the cost model (AoiZora/Cost/Collective.h), so a static_cast converts.
+/// This library does not link the cost model: it depends on LLVM only.
+enum class HloCollectiveKind {
+  AllGather,
+  ReduceScatter,
+  AllReduce,
+  AllToAll,
+  CollectivePermute,
+  CollectiveBroadcast,
+};
+
+/// "all-gather", "reduce-scatter", ... (the synchronous HLO opcode).
+llvm::StringRef stringifyHloCollectiveKind(HloCollectiveKind kind);
+
+/// What the ids in replica groups / source-target pairs mean. XLA derives
+/// it from whether `channel_id` is set and from `use_global_device_ids`
+/// (xla/hlo/ir/collective_op_group_mode.h, GetCollectiveOpGroupMode):
+///  - no channel_id: CrossReplica (ids are replica ids);
+///  - channel_id, op without a use_global_device_ids attribute (all-to-all,
+///    collective-permute, collective-broadcast): CrossPartition (partition
+///    ids);
+///  - channel_id, use_global_device_ids=false: CrossReplicaAndPartition
+///    (replica ids; each group spans all partitions of those replicas);
+///  - channel_id, use_global_device_ids=true: FlattenedId (global ids =
+///    replica_id * num_partitions + partition_id).
+/// In a JAX SPMD program (replica_count=1) all modes but CrossReplica name
+/// partitions, i.e. logical devices.
+enum class CollectiveGroupMode {
+  CrossReplica,
+  CrossPartition,
+  CrossReplicaAndPartition,
+  FlattenedId,
+};
+
+/// One collective instruction of the module.
+struct ImportedCollective {
+  HloCollectiveKind kind = HloCollectiveKind::AllGather;
+  /// The opcode as written ("all-gather-start", "reduce-scatter", ...).
+  std::string opcode;
+  /// The instruction name (without `%`) and its computation.
+  std::string instructionName;
+  std::string computation;
+  unsigned line = 0;
+  /// Whether this is the `-start` half of an async pair or sits inside a
+  /// computation called by `async-start`.
+  bool isAsync = false;
+
+  /// Bytes per device, the convention of the cost model's CollectiveSpec:
+  ///  - AllGather: the gathered OUTPUT of one device;
+  ///  - ReduceScatter: the INPUT of one device (before the scatter);
+  ///  - AllReduce, AllToAll, CollectivePermute, CollectiveBroadcast: the
+  ///    operand of one device (input and output are the same size).
+  /// Variadic (combined) collectives sum their operands or outputs.
+  /// -1 when the shapes could not be determined (a warning says why).
+  int64_t bytesPerDevice = -1;
+
+  /// The replica groups with iota forms materialised. `replica_groups={}`
+  /// (or no attribute) means one group of every id of the group mode's id
+  /// space; it is materialised as 0..K-1 (K = replica_count for the replica
+  /// modes, num_partitions for CrossPartition, their product for
+  /// FlattenedId) and `allDevices` is set.
+  std::vector<std::vector<int64_t>> groups;
+  bool allDevices = false;
+  CollectiveGroupMode groupMode = CollectiveGroupMode::CrossReplica;
+  /// collective-permute: (source, target) pairs.
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+  std::optional<int64_t> channelId;
+  bool useGlobalDeviceIds = false;
+  /// `dimensions={...}` (all-gather, reduce-scatter, all-to-all).
+  std::vector<int64_t> dimensions;
+
+  /// How many times the collective runs per execution of ENTRY: 0 when its
+  /// computation is unreachable from ENTRY.
+  int64_t count = 1;
+};
+
+/// The result of an import.
+struct HloImportResult {
+  std::string moduleName;
+  /// From the module header; 1 when absent (XLA's default).
+  int64_t numPartitions = 1;
+  int64_t replicaCount = 1;
+  /// Collectives in file order.
+  std::vector<ImportedCollective> collectives;
+  /// `line N: ...` messages: everything skipped, guessed or counted once
+  /// for want of a trip count.
+  std::vector<std::string> warnings;
+  /// The whole parsed module (its own warnings are copied into `warnings`).
+  HloModuleText module;
+};
+
+/// Imports HLO module text. Fails only when parseHloModuleText fails.
+llvm::Expected<HloImportResult> importHloText(llvm::StringRef text);
+
+/// Reads \p path and imports it; a read error names the path.
+llvm::Expected<HloImportResult> importHloFile(llvm::StringRef path);
+
+/// Parses a `replica_groups` value: `{}` (returns an empty list), explicit
+/// `{{0,1},{2,3}}`, or iota `[G,S]<=[R0,...]T(P0,...)` / `[G,S]<=[N]`
+/// (../shared/reference/sharding-syntax.md §2.4). Iota lists larger than
+/// 2^20 ids are refused so that hostile input cannot exhaust memory.
+llvm::Expected<std::vector<std::vector<int64_t>>>
+parseReplicaGroups(llvm::StringRef text);
+
+/// Parses `source_target_pairs={{0,1},{1,0}}` values.
+llvm::Expected<std::vector<std::pair<int64_t, int64_t>>>
+parseSourceTargetPairs(llvm::StringRef text);
+
+/// The known trip count in a while's `backend_config` value (either raw
+/// JSON `{...}` or a quoted JSON string), read from
+/// `"known_trip_count":{"n":"N"}`: XLA's WhileLoopBackendConfig message
+/// (xla/xla_data.proto), set by the while-loop-trip-count-annotator pass;
+/// the int64 `n` prints as a JSON string, a JSON number is accepted too.
+/// std::nullopt when absent or malformed.
+std::optional<int64_t> getKnownTripCount(llvm::StringRef backendConfig);
+
+} // namespace aoizora::hlo
+
+#endif // AOIZORA_HLOIMPORT_HLOIMPORT_H
