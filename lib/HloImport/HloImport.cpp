@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AoiZora/HloImport/HloImport.h"
+#include "AoiZora/Sharding/HloSharding.h"
 
 #include "TextScan.h"
 
@@ -671,6 +672,17 @@ HloImportResult Importer::run() {
   propagateCounts();
   for (auto [i, comp] : enumerate(mod().computations)) {
     for (const HloInstruction &inst : comp.instructions) {
+      if (std::optional<StringRef> text = inst.getAttribute("sharding")) {
+        // Shardings are read with the project's HLO sharding model so that
+        // a form it does not know is reported here, not misread later.
+        if (Expected<aoizora::sharding::HloSharding> parsed =
+                aoizora::sharding::parseHloSharding(*text))
+          ++result.shardedInstructions;
+        else
+          warn(inst.line, "sharding of '" + inst.name +
+                              "' is not understood: " +
+                              toString(parsed.takeError()));
+      }
       if (std::optional<CollectiveOpcode> op = classifyOpcode(inst.opcode))
         importCollective(i, inst, *op);
       else if (isUnsupportedCommunication(inst.opcode))

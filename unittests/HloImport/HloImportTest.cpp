@@ -352,6 +352,25 @@ ENTRY %main (p: f32[4]) -> f32[4] {
   EXPECT_EQ(n->groups, (Groups{{0, 1}}));
 }
 
+TEST(HloImportTest, ShardingsAreReadOrReported) {
+  // Four parameters of the fixture carry shardings (iota, partial
+  // replication, replicated, a tuple) and so does the ROOT tuple; the HLO
+  // sharding model reads them all.
+  EXPECT_EQ(importOrDie(readInput("spmd_collectives.txt")).shardedInstructions,
+            5);
+  const char *text = R"(HloModule m, num_partitions=4
+
+ENTRY %main (p: f32[4]) -> f32[4] {
+  %p = f32[4]{0} parameter(0), sharding={devices=[4]<=[4]}
+  ROOT %q = f32[4]{0} copy(%p), sharding={devices=[3]0,1,2,3}
+}
+)";
+  HloImportResult r = importOrDie(text);
+  EXPECT_EQ(r.shardedInstructions, 1);
+  EXPECT_TRUE(hasWarning(r.warnings, 5, "sharding of 'q' is not understood"))
+      << joinWarnings(r.warnings);
+}
+
 TEST(HloImportTest, GarbageBecomesLineNumberedWarnings) {
   HloImportResult r = importOrDie(readInput("garbage_lines.txt"));
   std::string all = joinWarnings(r.warnings);

@@ -112,6 +112,9 @@ struct HloImportResult {
   /// From the module header; 1 when absent (XLA's default).
   int64_t numPartitions = 1;
   int64_t replicaCount = 1;
+  /// Instructions whose `sharding={...}` the HLO sharding model reads (one
+  /// that it cannot read is a warning instead).
+  int64_t shardedInstructions = 0;
   /// Collectives in file order.
   std::vector<ImportedCollective> collectives;
   /// `line N: ...` messages: everything skipped, guessed or counted once
