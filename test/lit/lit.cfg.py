@@ -27,5 +27,6 @@ if os.path.isdir(os.path.join(config.aoizora_shared_dir, "examples")):
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 tool_dirs = [config.aoizora_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    ["aoizora-opt", "mlir-opt", "FileCheck", "not", "count", "split-file"],
+    ["aoizora-opt", "aoizora-wan-gen", "mlir-opt", "FileCheck", "not",
+     "count", "split-file"],
     tool_dirs)
