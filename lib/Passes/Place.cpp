@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AoiZora/Baselines/MeshUtils.h"
 #include "AoiZora/Cost/AlphaBeta.h"
 #include "AoiZora/HloImport/HloImport.h"
 #include "AoiZora/IR/DeviceRelabel.h"
@@ -20,6 +21,7 @@
 #include "AoiZora/Passes/ReportFile.h"
 #include "AoiZora/Passes/TopologyOptions.h"
 #include "AoiZora/Search/PlacementSearch.h"
+#include "AoiZora/Sim/CollectiveSim.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/STLExtras.h"
@@ -224,6 +226,63 @@ static const DumpEntry *findDump(ArrayRef<DumpEntry> dumps,
 }
 
 namespace {
+/// JAX's mesh_utils order for a mesh shape on the slice, as JAX users get
+/// it: allow_split_physical_axes=False (JAX's and MaxDiffusion's default),
+/// and True only when False refuses the shape.
+struct MeshUtilsOrder {
+  std::optional<Placement> placement;
+  /// How it was built, or why there is none.
+  std::string note;
+};
+
+} // namespace
+
+static MeshUtilsOrder meshUtilsOrder(const Slice &slice,
+                                     const Placement &devices,
+                                     ArrayRef<int64_t> meshShape) {
+  MeshUtilsOrder order;
+  for (bool allowSplit : {false, true}) {
+    llvm::Expected<DeviceMesh> mesh =
+        createDeviceMeshDetailed(slice, devices, meshShape, allowSplit);
+    if (!mesh) {
+      std::string why = llvm::toString(mesh.takeError());
+      if (order.note.empty())
+        order.note = "mesh_utils refuses it: " + why;
+      continue;
+    }
+    llvm::Expected<Placement> placement =
+        placementOfDeviceMesh(devices, mesh->deviceIds);
+    if (!placement) {
+      order.note = "mesh_utils order unusable: " +
+                   llvm::toString(placement.takeError());
+      return order;
+    }
+    order.placement = std::move(*placement);
+    order.note = mesh->describe();
+    if (allowSplit)
+      order.note += ", needs allow_split_physical_axes=True";
+    return order;
+  }
+  return order;
+}
+
+/// Communication time of \p step on \p placement in the link-level
+/// simulator (lib/Sim), an independent check of the analytic model.
+static FailureOr<double>
+simulateComm(ModuleOp module, const Slice &slice, const Placement &placement,
+             ArrayRef<WeightedCollective> step) {
+  std::vector<std::pair<CollectiveSpec, double>> program;
+  for (const WeightedCollective &c : step)
+    program.emplace_back(c.spec, c.count);
+  llvm::Expected<sim::SimResult> result =
+      sim::simulateSequence(slice, placement, program);
+  if (!result)
+    return module.emitError() << "the simulator cannot replay the plan: "
+                              << llvm::toString(result.takeError());
+  return result->seconds;
+}
+
+namespace {
 struct PlacePass : public impl::PlaceBase<PlacePass> {
   using Base::Base;
 
@@ -243,10 +302,10 @@ private:
                                 const Placement &assignment,
                                 DictionaryAttr table);
   void report(ModuleOp module, const Slice &slice, const SearchResult &result,
-              const RankedPlacement &baseline);
+              ArrayRef<RankedPlacement> baselines);
   llvm::json::Value plan(const Slice &slice, const Placement &assignment,
                          const SearchResult &result,
-                         const RankedPlacement &baseline,
+                         ArrayRef<RankedPlacement> baselines,
                          ArrayRef<int64_t> sigma, const LogicalMesh &mesh,
                          StringRef source);
 };
@@ -254,7 +313,7 @@ private:
 
 void PlacePass::report(ModuleOp module, const Slice &slice,
                        const SearchResult &result,
-                       const RankedPlacement &baseline) {
+                       ArrayRef<RankedPlacement> baselines) {
   const RankedPlacement &best = result.ranked.front();
   for (auto [rank, entry] : llvm::enumerate(result.ranked))
     emitRemark(module.getLoc()) << "placement #" << rank + 1 << ": "
@@ -262,22 +321,23 @@ void PlacePass::report(ModuleOp module, const Slice &slice,
                         << " (max link load "
                         << formatBytes(entry.score.maxLinkBytes) << ") from "
                         << entry.origin;
-  double ratio = best.score.seconds > 0
-                     ? baseline.score.seconds / best.score.seconds
-                     : 1.0;
-  emitRemark(module.getLoc()) << "baseline " << baseline.origin << ": "
-                      << formatSeconds(baseline.score.seconds)
-                      << " (max link load "
-                      << formatBytes(baseline.score.maxLinkBytes)
-                      << "); the plan is " << llvm::formatv("{0:f2}", ratio)
-                      << "x faster on " << slice.str() << " ("
-                      << result.evaluated << " placements scored)";
+  for (const RankedPlacement &baseline : baselines) {
+    double ratio = best.score.seconds > 0
+                       ? baseline.score.seconds / best.score.seconds
+                       : 1.0;
+    emitRemark(module.getLoc())
+        << "baseline " << baseline.origin << ": "
+        << formatSeconds(baseline.score.seconds) << " (max link load "
+        << formatBytes(baseline.score.maxLinkBytes) << "); the plan is "
+        << llvm::formatv("{0:f2}", ratio) << "x faster on " << slice.str()
+        << " (" << result.evaluated << " placements scored)";
+  }
 }
 
 llvm::json::Value PlacePass::plan(const Slice &slice,
                                   const Placement &assignment,
                                   const SearchResult &result,
-                                  const RankedPlacement &baseline,
+                                  ArrayRef<RankedPlacement> baselines,
                                   ArrayRef<int64_t> sigma,
                                   const LogicalMesh &mesh, StringRef source) {
   const Placement &best = result.ranked.front().placement;
@@ -297,6 +357,12 @@ llvm::json::Value PlacePass::plan(const Slice &slice,
         {"seconds", entry.score.seconds},
         {"max_link_bytes", entry.score.maxLinkBytes}});
   (void)assignment;
+  llvm::json::Array baselineArray;
+  for (const RankedPlacement &baseline : baselines)
+    baselineArray.push_back(
+        llvm::json::Object{{"name", baseline.origin},
+                           {"seconds", baseline.score.seconds},
+                           {"max_link_bytes", baseline.score.maxLinkBytes}});
   return llvm::json::Object{
       {"topology", slice.str()},
       {"num_devices", slice.numDevices()},
@@ -308,11 +374,7 @@ llvm::json::Value PlacePass::plan(const Slice &slice,
       {"device_order", llvm::json::Array(sigma)},
       {"placement", std::move(placement)},
       {"modeled_seconds", result.ranked.front().score.seconds},
-      {"baselines",
-       llvm::json::Array{llvm::json::Object{
-           {"name", baseline.origin},
-           {"seconds", baseline.score.seconds},
-           {"max_link_bytes", baseline.score.maxLinkBytes}}}},
+      {"baselines", std::move(baselineArray)},
       {"ranking", std::move(ranking)},
       {"placements_scored", result.evaluated},
       {"jax_mesh_snippet", jaxSnippet(sigma, mesh)}};
@@ -383,9 +445,17 @@ void PlacePass::runOnOperation() {
     step.push_back(WeightedCollective{c.spec, 1});
   }
 
-  RankedPlacement baseline{*assignment,
-                           scorePlacement(*slice, *assignment, step),
-                           "module order"};
+  std::vector<RankedPlacement> baselines{
+      {*assignment, scorePlacement(*slice, *assignment, step),
+       "module order"}};
+  MeshUtilsOrder meshUtils = meshUtilsOrder(*slice, *assignment, mesh.shape);
+  if (meshUtils.placement)
+    baselines.push_back({*meshUtils.placement,
+                         scorePlacement(*slice, *meshUtils.placement, step),
+                         "mesh_utils order (" + meshUtils.note + ")"});
+  else if (emitRemarks)
+    emitRemark(module.getLoc())
+        << "baseline mesh_utils order: none (" << meshUtils.note << ")";
   SearchResult result;
   if (exhaustive) {
     if (devices > 8) {
@@ -396,22 +466,40 @@ void PlacePass::runOnOperation() {
     }
     result = exhaustiveSearch(*slice, step, std::max(topK.getValue(), 1u));
   } else {
-    result = searchPlacements(*slice, mesh.shape, step, {baseline},
+    result = searchPlacements(*slice, mesh.shape, step, baselines,
                               searchOptions());
   }
-  // The module order competes too, so the plan is never worse than it.
-  if (baseline.score < result.ranked.front().score)
-    result.ranked.insert(result.ranked.begin(), baseline);
+  // The baselines compete too, so the plan is never worse than them.
+  for (const RankedPlacement &baseline : baselines)
+    if (baseline.score < result.ranked.front().score)
+      result.ranked.insert(result.ranked.begin(), baseline);
 
   SmallVector<int64_t> sigma =
       relabellingFor(*assignment, result.ranked.front().placement);
   if (emitRemarks)
-    report(module, *slice, result, baseline);
-  if (!planFile.empty() &&
-      failed(writeJSONReport(
-          module, planFile,
-          plan(*slice, *assignment, result, baseline, sigma, mesh, source))))
-    return signalPassFailure();
+    report(module, *slice, result, baselines);
+  if (!planFile.empty()) {
+    llvm::json::Value report =
+        plan(*slice, *assignment, result, baselines, sigma, mesh, source);
+    llvm::json::Object &root = *report.getAsObject();
+    if (simulate) {
+      FailureOr<double> planned = simulateComm(
+          module, *slice, result.ranked.front().placement, step);
+      if (failed(planned))
+        return signalPassFailure();
+      root["simulated_seconds"] = *planned;
+      llvm::json::Array &entries = *root.getArray("baselines");
+      for (auto [entry, baseline] : llvm::zip(entries, baselines)) {
+        FailureOr<double> sim =
+            simulateComm(module, *slice, baseline.placement, step);
+        if (failed(sim))
+          return signalPassFailure();
+        (*entry.getAsObject())["simulated_seconds"] = *sim;
+      }
+    }
+    if (failed(writeJSONReport(module, planFile, std::move(report))))
+      return signalPassFailure();
+  }
   if (!apply)
     return markAllAnalysesPreserved();
   bool identity = llvm::all_of(llvm::enumerate(sigma), [](auto entry) {
@@ -436,6 +524,15 @@ using namespace planner;
 
 namespace {
 /// One surviving candidate mesh with its best placement.
+struct Baseline {
+  std::string name;
+  std::string label;
+  double seconds = 0;
+  double commSeconds = 0;
+  std::optional<double> simulatedCommSeconds;
+  std::string note;
+};
+
 struct PlacedCandidate {
   CandidateEstimate estimate;
   RankedPlacement best;
@@ -448,6 +545,7 @@ struct PlacedCandidate {
   /// The collectives `best` was scored with.
   std::vector<WeightedCollective> collectives;
   uint64_t evaluated = 0;
+  MeshUtilsOrder meshUtils;
 };
 } // namespace
 
@@ -561,18 +659,36 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     return std::make_pair(std::move(*dumped),
                           "compiled HLO dump " + dump->path);
   };
-  // Step time of a candidate run on the module's device order.
-  auto onModuleOrder =
-      [&](const CandidateEstimate &estimate) -> FailureOr<double> {
-    auto priced = collectivesOf(estimate);
-    if (failed(priced))
-      return failure();
-    return stepTime(estimate.computeSeconds,
-                    scorePlacement(slice, assignment, priced->first).seconds,
-                    estimateOptions.overlap);
-  };
+  // The candidate a topology-oblivious planner picks: the best step under
+  // the per-axis alpha-beta model, which knows no placement.
+  AlphaBetaAxis axis = AlphaBetaAxis::forChip(slice.chip());
+  const CandidateEstimate *oblivious = nullptr;
+  double obliviousScore = 0;
+  for (const CandidateEstimate &e : all) {
+    if (e.rejected)
+      continue;
+    double comm = 0;
+    for (const CollectiveUse &use : e.collectives)
+      if (use.kind != ReshardKind::LocalSlice && use.count > 0)
+        comm += use.count * alphaBetaSeconds(toCollectiveKind(use.kind),
+                                             use.bytes / use.count,
+                                             use.groupSize, axis);
+    double score = stepTime(e.computeSeconds, comm, estimateOptions.overlap);
+    if (!oblivious || score < obliviousScore) {
+      oblivious = &e;
+      obliviousScore = score;
+    }
+  }
+  const CandidateEstimate *own = findEstimate(moduleSizes);
 
-  std::vector<PlacedCandidate> placed;
+  // What gets placed: the survivors of pruning, plus the candidates the
+  // baselines name (so that the plan is searched over at least what each
+  // baseline runs and can never be slower than it under the model).
+  SmallVector<const CandidateEstimate *> toPlace;
+  auto addToPlace = [&](const CandidateEstimate *estimate) {
+    if (!llvm::is_contained(toPlace, estimate))
+      toPlace.push_back(estimate);
+  };
   for (Attribute entry : survivors) {
     auto dict = dyn_cast<DictionaryAttr>(entry);
     auto sizes = dict ? dict.getAs<DenseI64ArrayAttr>("sizes") : nullptr;
@@ -592,82 +708,128 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
           << fixedReason;
       continue;
     }
+    addToPlace(estimate);
+  }
+  if (toPlace.empty())
+    return module.emitError()
+           << "no surviving candidate can be placed: the mesh keeps its axis "
+              "sizes because "
+           << fixedReason << ", and az-prune-candidates dropped them";
+  if (own && !own->rejected)
+    addToPlace(own);
+  if (oblivious && (fixedReason.empty() || oblivious == own))
+    addToPlace(oblivious);
+
+  std::vector<PlacedCandidate> placed;
+  for (const CandidateEstimate *estimate : toPlace) {
     auto priced = collectivesOf(*estimate);
     if (failed(priced))
       return failure();
     auto &[step, source] = *priced;
     RankedPlacement seed{assignment, scorePlacement(slice, assignment, step),
                          "module order"};
+    std::vector<RankedPlacement> seeds{seed};
+    MeshUtilsOrder meshUtils =
+        meshUtilsOrder(slice, assignment, estimate->candidate.sizes);
+    if (meshUtils.placement)
+      seeds.push_back({*meshUtils.placement,
+                       scorePlacement(slice, *meshUtils.placement, step),
+                       "mesh_utils order"});
     SearchResult result = searchPlacements(slice, estimate->candidate.sizes,
-                                           step, {seed}, searchOptions());
+                                           step, seeds, searchOptions());
     RankedPlacement best = result.ranked.front();
-    if (seed.score < best.score)
-      best = seed;
+    for (const RankedPlacement &s : seeds)
+      if (s.score < best.score)
+        best = s;
     placed.push_back(PlacedCandidate{
         *estimate, best, source,
         stepTime(estimate->computeSeconds, best.score.seconds,
                  estimateOptions.overlap),
-        seed.score.seconds, std::move(step), result.evaluated});
+        seed.score.seconds, std::move(step), result.evaluated,
+        std::move(meshUtils)});
   }
-  if (placed.empty())
-    return module.emitError()
-           << "no surviving candidate can be placed: the mesh keeps its axis "
-              "sizes because "
-           << fixedReason << ", and az-prune-candidates dropped them";
   std::stable_sort(placed.begin(), placed.end(),
                    [](const PlacedCandidate &a, const PlacedCandidate &b) {
                      return a.stepSeconds < b.stepSeconds;
                    });
   const PlacedCandidate &winner = placed.front();
-
-  // Baselines: the module as written (its mesh, its order), and the
-  // candidate a topology-oblivious planner picks with the alpha-beta model,
-  // run on the module order.
-  struct Baseline {
-    std::string name;
-    std::string label;
-    double seconds;
-    std::string note;
+  auto placedOf = [&](const CandidateEstimate *estimate) {
+    for (const PlacedCandidate &p : placed)
+      if (p.estimate.candidate.sizes == estimate->candidate.sizes)
+        return &p;
+    return static_cast<const PlacedCandidate *>(nullptr);
   };
+
+  // Baselines, each a candidate on an order: the module as written (its
+  // mesh on the module order), the same mesh on JAX's mesh_utils order, and
+  // the candidate of a topology-oblivious planner on both orders.
   SmallVector<Baseline> baselines;
-  if (const CandidateEstimate *own = findEstimate(moduleSizes)) {
-    FailureOr<double> seconds = onModuleOrder(*own);
-    if (failed(seconds))
-      return failure();
-    baselines.push_back(
-        {"module as written", own->label, *seconds,
-         own->rejected ? "rejected by stage 1: " + own->rejectReason : ""});
-  }
-  AlphaBetaAxis axis = AlphaBetaAxis::forChip(slice.chip());
-  const CandidateEstimate *oblivious = nullptr;
-  double obliviousScore = 0;
-  for (const CandidateEstimate &e : all) {
-    if (e.rejected)
-      continue;
-    double comm = 0;
-    for (const CollectiveUse &use : e.collectives)
-      if (use.kind != ReshardKind::LocalSlice && use.count > 0)
-        comm += use.count * alphaBetaSeconds(toCollectiveKind(use.kind),
-                                             use.bytes / use.count,
-                                             use.groupSize, axis);
-    double score = stepTime(e.computeSeconds, comm, estimateOptions.overlap);
-    if (!oblivious || score < obliviousScore) {
-      oblivious = &e;
-      obliviousScore = score;
+  auto addBaselines = [&](StringRef name, const CandidateEstimate *estimate,
+                          std::string note) -> LogicalResult {
+    std::vector<WeightedCollective> step;
+    MeshUtilsOrder meshUtils;
+    if (const PlacedCandidate *p = placedOf(estimate)) {
+      step = p->collectives;
+      meshUtils = p->meshUtils;
+    } else {
+      auto priced = collectivesOf(*estimate);
+      if (failed(priced))
+        return failure();
+      step = std::move(priced->first);
+      meshUtils = meshUtilsOrder(slice, assignment, estimate->candidate.sizes);
     }
-  }
-  if (oblivious) {
-    FailureOr<double> seconds = onModuleOrder(*oblivious);
-    if (failed(seconds))
+    auto add = [&](std::string fullName, const Placement &order,
+                   std::string orderNote) -> LogicalResult {
+      Baseline b;
+      b.name = std::move(fullName);
+      b.label = estimate->label;
+      b.commSeconds = scorePlacement(slice, order, step).seconds;
+      b.seconds = stepTime(estimate->computeSeconds, b.commSeconds,
+                           estimateOptions.overlap);
+      b.note = note;
+      if (!orderNote.empty())
+        b.note += (b.note.empty() ? "" : "; ") + orderNote;
+      if (simulate) {
+        FailureOr<double> sim = simulateComm(module, slice, order, step);
+        if (failed(sim))
+          return failure();
+        b.simulatedCommSeconds = *sim;
+      }
+      baselines.push_back(std::move(b));
+      return success();
+    };
+    if (failed(add(name.str(), assignment, "")))
       return failure();
-    baselines.push_back({"topology-oblivious (alpha-beta) planner",
-                         oblivious->label, *seconds, ""});
-  }
+    if (meshUtils.placement)
+      return add((name + " + mesh_utils order").str(), *meshUtils.placement,
+                 meshUtils.note);
+    emitRemark(module.getLoc())
+        << "baseline " << name << " + mesh_utils order: none ("
+        << meshUtils.note << ")";
+    return success();
+  };
+  if (own &&
+      failed(addBaselines(
+          "module as written", own,
+          own->rejected ? "rejected by stage 1: " + own->rejectReason : "")))
+    return failure();
+  if (oblivious && failed(addBaselines(
+                       "topology-oblivious (alpha-beta) planner", oblivious,
+                       "")))
+    return failure();
   for (const DumpEntry &dump : *dumps)
     if (!usedDumps.contains(&dump))
       module.emitWarning() << "hlo-dump '" << dump.path
                            << "' is not used: its candidate did not survive "
                               "az-prune-candidates or cannot be placed";
+  std::optional<double> simulatedPlan;
+  if (simulate) {
+    FailureOr<double> sim = simulateComm(module, slice, winner.best.placement,
+                                         winner.collectives);
+    if (failed(sim))
+      return failure();
+    simulatedPlan = *sim;
+  }
 
   if (emitRemarks) {
     for (auto [rank, p] : llvm::enumerate(placed))
@@ -684,6 +846,11 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
           << formatSeconds(b.seconds) << "; the plan is "
           << llvm::formatv("{0:f2}", b.seconds / winner.stepSeconds)
           << "x faster" << (b.note.empty() ? "" : " (" + b.note + ")");
+    if (simulatedPlan)
+      emitRemark(module.getLoc())
+          << "simulated communication of the plan: "
+          << formatSeconds(*simulatedPlan) << " (analytic "
+          << formatSeconds(winner.best.score.seconds) << ")";
   }
 
   sharding::Mesh chosenMesh = winner.estimate.candidate.toMesh(graph.mesh);
@@ -702,7 +869,7 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     RankedPlacement moduleOrder{
         assignment, scorePlacement(slice, assignment, winner.collectives),
         "module order"};
-    llvm::json::Value report = plan(slice, assignment, shown, moduleOrder,
+    llvm::json::Value report = plan(slice, assignment, shown, {moduleOrder},
                                     sigma, logical, winner.source);
     llvm::json::Object &root = *report.getAsObject();
     root["candidate"] = llvm::json::Object{
@@ -712,6 +879,9 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
         {"compute_seconds", winner.estimate.computeSeconds},
         {"communication_seconds", winner.best.score.seconds},
         {"step_seconds", winner.stepSeconds}};
+    if (simulatedPlan)
+      (*root.getObject("candidate"))["simulated_communication_seconds"] =
+          *simulatedPlan;
     root["modeled_seconds"] = winner.stepSeconds;
     llvm::json::Array candidates;
     for (const PlacedCandidate &p : placed)
@@ -725,11 +895,16 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
           {"collective_source", p.source}});
     root["candidates"] = std::move(candidates);
     llvm::json::Array baselineArray;
-    for (const Baseline &b : baselines)
-      baselineArray.push_back(llvm::json::Object{{"name", b.name},
-                                                 {"candidate", b.label},
-                                                 {"step_seconds", b.seconds},
-                                                 {"note", b.note}});
+    for (const Baseline &b : baselines) {
+      llvm::json::Object entry{{"name", b.name},
+                               {"candidate", b.label},
+                               {"step_seconds", b.seconds},
+                               {"communication_seconds", b.commSeconds},
+                               {"note", b.note}};
+      if (b.simulatedCommSeconds)
+        entry["simulated_communication_seconds"] = *b.simulatedCommSeconds;
+      baselineArray.push_back(std::move(entry));
+    }
     root["baselines"] = std::move(baselineArray);
     if (!fixedReason.empty())
       root["mesh_sizes_fixed_because"] = fixedReason;

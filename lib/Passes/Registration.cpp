@@ -57,6 +57,11 @@ struct PlanPipelineOptions
       *this, "allow-padding",
       llvm::cl::desc("Price indivisible dimensions as padded"),
       llvm::cl::init(false)};
+  Option<bool> simulate{
+      *this, "simulate",
+      llvm::cl::desc("Replay the plan and the baselines in the link-level "
+                     "simulator too"),
+      llvm::cl::init(false)};
   Option<bool> apply{
       *this, "apply",
       llvm::cl::desc("Rewrite the module to the plan (false: report only)"),
@@ -91,6 +96,7 @@ void buildPlanPipeline(mlir::OpPassManager &pm,
   place.hloDumps.assign(options.hloDumps.begin(), options.hloDumps.end());
   place.searchEvaluations = options.searchEvaluations;
   place.apply = options.apply;
+  place.simulate = options.simulate;
   pm.addPass(createPlace(place));
 }
 } // namespace

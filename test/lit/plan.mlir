@@ -2,6 +2,9 @@
 // Wan-like block of estimate-candidates-wan.mlir (mesh cfg=2, sp=4, tp=2 on
 // v5e:4x4), whose stage-1 numbers that test derives by hand.
 // RUN: aoizora-opt %S/estimate-candidates-wan.mlir --az-plan='topology=v5e:4x4 plan-file=%t.json' -o %t.mlir 2>&1 | FileCheck %s
+// With the simulator: its time sits next to the analytic one.
+// RUN: aoizora-opt %S/estimate-candidates-wan.mlir --az-plan='topology=v5e:4x4 simulate=true apply=false plan-file=%t.sim.json' -o /dev/null 2>&1 | FileCheck %s --check-prefix=SIM
+// RUN: FileCheck %s --check-prefix=SIMPLAN < %t.sim.json
 // RUN: FileCheck %s --check-prefix=PLAN < %t.json
 // RUN: FileCheck %s --check-prefix=IR < %t.mlir
 // The rewritten module re-reads, and planning it again keeps it as it is.
@@ -18,7 +21,19 @@
 // CHECK: remark: candidate #2
 // CHECK: remark: candidate #3
 // CHECK: remark: baseline module as written (cfg=2,sp=4,tp=2): step {{.*}}; the plan is {{1\.[0-9][0-9]}}x faster
+// JAX's mesh_utils cannot lay [2,4,2] or [2,8,1] on the 4x4 grid without
+// splitting a physical axis; with allow_split_physical_axes=True it can.
+// CHECK: remark: baseline module as written + mesh_utils order (cfg=2,sp=4,tp=2): step {{.*}} (mesh_utils [2, 4, 2] (torus, split axes: {{.*}}), needs allow_split_physical_axes=True)
 // CHECK: remark: baseline topology-oblivious (alpha-beta) planner (cfg=2,sp=8,tp=1): step {{.*}}; the plan is 1.00x faster
+// CHECK: remark: baseline topology-oblivious (alpha-beta) planner + mesh_utils order (cfg=2,sp=8,tp=1): step {{.*}}; the plan is 1.00x faster
+
+// SIM: remark: simulated communication of the plan: {{[0-9.]+}} us (analytic {{[0-9.]+}} us)
+// SIMPLAN: "name": "module as written",
+// SIMPLAN-NEXT: "note": "",
+// SIMPLAN-NEXT: "simulated_communication_seconds": {{[0-9.e-]+}},
+// SIMPLAN: "candidate": {
+// SIMPLAN: "simulated_communication_seconds": {{[0-9.e-]+}},
+// SIMPLAN-NEXT: "sizes": [
 
 // PLAN: "baselines": [
 // PLAN: "name": "module as written"

@@ -116,6 +116,10 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
            "axis order) for another candidate; comma-separated">,
     Option<"apply", "apply", "bool", /*default=*/"true",
            "Rewrite the module's device assignment to the best placement">,
+    Option<"simulate", "simulate", "bool", /*default=*/"false",
+           "Also replay the plan's and the baselines' collectives in the "
+           "link-level simulator and report its time next to the analytic "
+           "one">,
     Option<"topK", "top-k", "unsigned", /*default=*/"4",
            "Number of placements to report and to start local search from">,
     Option<"searchEvaluations", "search-evaluations", "unsigned",
