@@ -294,6 +294,7 @@ private:
     options.topK = std::max(topK.getValue(), 1u);
     options.localSearchEvaluations = searchEvaluations;
     options.localSearchSeconds = searchSeconds;
+    options.localSearchStall = searchStall;
     return options;
   }
   LogicalResult placeCandidates(ModuleOp module,

@@ -49,6 +49,11 @@ struct PlanPipelineOptions
       *this, "search-evaluations",
       llvm::cl::desc("Local-search budget per candidate (placements scored)"),
       llvm::cl::init(20000)};
+  Option<unsigned> searchStall{
+      *this, "search-stall",
+      llvm::cl::desc("Stop a local-search start after this many moves in a "
+                     "row without improvement (0: spend the whole budget)"),
+      llvm::cl::init(2000)};
   Option<bool> checkMemory{
       *this, "check-memory",
       llvm::cl::desc("Reject candidates whose memory estimate exceeds HBM"),
@@ -95,6 +100,7 @@ void buildPlanPipeline(mlir::OpPassManager &pm,
   place.planFile = options.planFile;
   place.hloDumps.assign(options.hloDumps.begin(), options.hloDumps.end());
   place.searchEvaluations = options.searchEvaluations;
+  place.searchStall = options.searchStall;
   place.apply = options.apply;
   place.simulate = options.simulate;
   pm.addPass(createPlace(place));

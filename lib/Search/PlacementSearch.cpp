@@ -252,7 +252,12 @@ RankedPlacement LocalSearch::improve(const RankedPlacement &from,
     return best;
   std::uniform_int_distribution<unsigned> pick(0, n - 1);
   bool improved = false;
+  uint64_t sinceImprovement = 0;
   for (uint64_t step = 0; step < budget && !outOfTime(); ++step) {
+    if (options.localSearchStall > 0 &&
+        sinceImprovement >= options.localSearchStall)
+      break;
+    ++sinceImprovement;
     unsigned a = pick(rng), b = pick(rng);
     if (a == b)
       continue;
@@ -277,6 +282,7 @@ RankedPlacement LocalSearch::improve(const RankedPlacement &from,
       best.placement = std::move(*candidate);
       best.score = score;
       improved = true;
+      sinceImprovement = 0;
     } else {
       apply(); // Both moves are their own inverse.
     }

@@ -125,6 +125,9 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
     Option<"searchEvaluations", "search-evaluations", "unsigned",
            /*default=*/"20000",
            "Budget of placements scored by local search (0: none)">,
+    Option<"searchStall", "search-stall", "unsigned", /*default=*/"2000",
+           "Stop a local-search start after this many moves in a row that "
+           "do not improve it (0: spend the whole budget)">,
     Option<"searchSeconds", "search-seconds", "double", /*default=*/"0",
            "Wall-clock bound on local search (0: none; makes the plan "
            "depend on machine speed)">,

@@ -96,6 +96,10 @@ struct SearchOptions {
   /// Wall-clock bound on local search, in seconds (0: none). Results then
   /// depend on machine speed; tests use the evaluation bound only.
   double localSearchSeconds = 0;
+  /// A start stops after this many moves in a row that did not improve it
+  /// (0: never): on large slices random moves from a structured placement
+  /// rarely help, and the budget is better left unspent.
+  unsigned localSearchStall = 2000;
   /// Seed of the local search's random moves (fixed: same input, same plan).
   uint64_t seed = 1;
 };
