@@ -557,12 +557,11 @@ stepCollectives(const CandidateEstimate &estimate,
   std::vector<WeightedCollective> step;
   for (const CollectiveUse &use : estimate.collectives) {
     if (use.kind == ReshardKind::LocalSlice || use.count <= 0 ||
-        use.groupSize <= 1)
+        (!use.writtenSpec && use.groupSize <= 1))
       continue;
     WeightedCollective c;
-    c.spec.kind = toCollectiveKind(use.kind);
+    c.spec = specOfUse(use, candidateMesh);
     c.spec.bytes = use.bytes / use.count;
-    c.spec.groups = groupsOverAxes(candidateMesh, use.axes);
     c.count = use.count;
     step.push_back(std::move(c));
   }

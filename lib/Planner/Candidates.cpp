@@ -238,6 +238,25 @@ private:
 };
 } // namespace
 
+CollectiveSpec specOfUse(const CollectiveUse &use, const Mesh &mesh) {
+  if (use.writtenSpec)
+    return *use.writtenSpec;
+  CollectiveSpec spec;
+  spec.kind = toCollectiveKind(use.kind);
+  if (use.count > 0)
+    spec.bytes = use.bytes / use.count;
+  if (spec.kind == CollectiveKind::CollectivePermute) {
+    // A rotation within each group, as ring attention does: member k sends
+    // to member k+1.
+    for (const auto &group : groupsOverAxes(mesh, use.axes))
+      for (unsigned k = 0; k < group.size(); ++k)
+        spec.pairs.push_back({group[k], group[(k + 1) % group.size()]});
+  } else {
+    spec.groups = groupsOverAxes(mesh, use.axes);
+  }
+  return spec;
+}
+
 CandidateEstimate estimateCandidate(const TensorGraph &graph,
                                     const PropagationResult &result,
                                     const Candidate &candidate,
@@ -326,16 +345,11 @@ CandidateEstimate estimateCandidate(const TensorGraph &graph,
         groupSize = spec.groups.empty() ? int64_t(slice.numDevices())
                                         : int64_t(spec.groups[0].size());
       } else {
-        spec.kind = toCollectiveKind(c.kind);
+        CollectiveUse use;
+        use.kind = c.kind;
+        use.axes = c.axes;
+        spec = specOfUse(use, mesh);
         spec.bytes = bytes;
-        if (spec.kind == CollectiveKind::CollectivePermute) {
-          // A permutation within each group: device i sends to i+1.
-          for (const auto &group : groupsOverAxes(mesh, c.axes))
-            for (unsigned k = 0; k < group.size(); ++k)
-              spec.pairs.push_back({group[k], group[(k + 1) % group.size()]});
-        } else {
-          spec.groups = groupsOverAxes(mesh, c.axes);
-        }
       }
       auto key = std::make_tuple(int(c.kind), c.axes, bytes);
       auto it = cache.find(key);
@@ -353,16 +367,32 @@ CandidateEstimate estimateCandidate(const TensorGraph &graph,
       seconds = it->second.first;
       lowerBound = it->second.second;
     }
-    auto [pos, inserted] =
-        useIndex.try_emplace({int(c.kind), c.axes}, est.collectives.size());
-    if (inserted) {
+    // Written collectives merge only with the same groups or pairs: their
+    // axes do not describe them.
+    unsigned index = est.collectives.size();
+    if (!c.writtenSpec) {
+      auto [pos, inserted] =
+          useIndex.try_emplace({int(c.kind), c.axes}, index);
+      index = pos->second;
+    } else {
+      for (auto [i, use] : llvm::enumerate(est.collectives))
+        if (use.writtenSpec && use.kind == c.kind &&
+            use.writtenSpec->groups == c.writtenSpec->groups &&
+            use.writtenSpec->pairs == c.writtenSpec->pairs)
+          index = i;
+    }
+    if (index == est.collectives.size()) {
       CollectiveUse use;
       use.kind = c.kind;
       use.axes = c.axes;
       use.groupSize = groupSize;
+      if (c.writtenSpec) {
+        use.writtenSpec = *c.writtenSpec;
+        use.writtenSpec->bytes = bytes;
+      }
       est.collectives.push_back(use);
     }
-    CollectiveUse &use = est.collectives[pos->second];
+    CollectiveUse &use = est.collectives[index];
     use.count += c.multiplier;
     use.bytes += bytes * c.multiplier;
     use.seconds += seconds * c.multiplier;

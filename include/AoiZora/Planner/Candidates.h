@@ -83,7 +83,16 @@ struct CollectiveUse {
   /// Time on the default device order, and the placement-independent bound.
   double seconds = 0;
   double lowerBoundSeconds = 0;
+  /// A collective written in the module whose groups or pairs are not over
+  /// mesh axes: its spec as written (bytes per execution). Such uses are
+  /// never merged with others.
+  std::optional<CollectiveSpec> writtenSpec;
 };
+
+/// The collective one execution of \p use runs on \p mesh (the candidate's
+/// mesh): groups over its axes, ring pairs within them for a permute, or the
+/// written spec.
+CollectiveSpec specOfUse(const CollectiveUse &use, const sharding::Mesh &mesh);
 
 /// The estimate of one candidate.
 struct CandidateEstimate {
