@@ -222,6 +222,8 @@ struct EstimateCandidatesPass
              b.getNamedAttr("mesh", b.getStringAttr(graph.meshName)),
              b.getNamedAttr("axes", b.getStrArrayAttr(axes)),
              b.getNamedAttr("overlap", b.getStringAttr(overlap)),
+             b.getNamedAttr("check_memory", b.getBoolAttr(checkMemory)),
+             b.getNamedAttr("allow_padding", b.getBoolAttr(allowPadding)),
              b.getNamedAttr("candidates", b.getArrayAttr(rows))}));
   }
 };

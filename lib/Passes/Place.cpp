@@ -607,18 +607,33 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
                                          const Placement &assignment,
                                          DictionaryAttr table) {
   auto survivors = table.getAs<ArrayAttr>("survivors");
-  if (!survivors || survivors.empty())
+  if (!survivors)
     return module.emitError() << "'" << kCandidatesAttr
                               << "' lists no surviving candidates; run "
                                  "az-estimate-candidates and "
                                  "az-prune-candidates first";
+  if (survivors.empty())
+    return module.emitError()
+           << "stage 1 rejected every candidate mesh, so there is nothing to "
+              "place; az-estimate-candidates' remarks (az-plan verbose=true) "
+              "say why: for memory, check-memory=false; for indivisible "
+              "dimensions, allow-padding=true";
   FailureOr<TensorGraphBuild> build = buildTensorGraph(module, shardings);
   if (failed(build))
     return failure();
   TensorGraph &graph = build->graph;
   PropagationResult propagation = propagate(graph);
   int64_t devices = slice.numDevices();
+  // Estimate as az-estimate-candidates did, so that rejections agree.
   EstimateOptions estimateOptions;
+  if (auto carried = table.getAs<DictionaryAttr>("estimate_options")) {
+    if (auto overlap = carried.getAs<StringAttr>("overlap"))
+      estimateOptions.overlap = overlap.getValue() == "full";
+    if (auto check = carried.getAs<BoolAttr>("check_memory"))
+      estimateOptions.checkMemory = check.getValue();
+    if (auto padding = carried.getAs<BoolAttr>("allow_padding"))
+      estimateOptions.allowPadding = padding.getValue();
+  }
 
   // Every candidate is estimated on the module order: the survivors to place,
   // the module's own mesh and the choice of a topology-oblivious planner as

@@ -166,6 +166,13 @@ struct PruneCandidatesPass
                              {"lower_bound_seconds",
                               r.score.lowerBoundSeconds}});
     }
+    // The options the estimates were made with travel to az-place, which
+    // re-estimates the candidates it places and the baselines.
+    SmallVector<NamedAttribute> carried;
+    for (StringRef name : {"overlap", "check_memory", "allow_padding"})
+      if (Attribute value = table.get(name))
+        carried.push_back(b.getNamedAttr(name, value));
+    DictionaryAttr estimateOptions = b.getDictionaryAttr(carried);
     module->removeAttr("aoizora.estimates");
     module->setAttr(
         "aoizora.candidates",
@@ -173,6 +180,7 @@ struct PruneCandidatesPass
             {b.getNamedAttr("topology", topologyAttr),
              b.getNamedAttr("mesh", meshAttr),
              b.getNamedAttr("keep_within", b.getF64FloatAttr(keepWithin)),
+             b.getNamedAttr("estimate_options", estimateOptions),
              b.getNamedAttr("survivors", b.getArrayAttr(survivors))}));
     if (!reportFile.empty()) {
       llvm::json::Object report{{"topology", topologyAttr.getValue()},
