@@ -735,6 +735,11 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   if (oblivious && (fixedReason.empty() || oblivious == own))
     addToPlace(oblivious);
 
+  if (exhaustive && devices > 8)
+    return module.emitError()
+           << "exhaustive search is limited to 8 devices (8! = 40320 "
+              "placements); this slice has "
+           << devices;
   std::vector<PlacedCandidate> placed;
   for (const CandidateEstimate *estimate : toPlace) {
     auto priced = collectivesOf(*estimate);
@@ -750,8 +755,11 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
       seeds.push_back({*meshUtils.placement,
                        scorePlacement(slice, *meshUtils.placement, step),
                        "mesh_utils order"});
-    SearchResult result = searchPlacements(slice, estimate->candidate.sizes,
-                                           step, seeds, searchOptions());
+    SearchResult result =
+        exhaustive
+            ? exhaustiveSearch(slice, step, std::max(topK.getValue(), 1u))
+            : searchPlacements(slice, estimate->candidate.sizes, step, seeds,
+                               searchOptions());
     RankedPlacement best = result.ranked.front();
     for (const RankedPlacement &s : seeds)
       if (s.score < best.score)

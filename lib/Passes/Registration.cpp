@@ -54,6 +54,11 @@ struct PlanPipelineOptions
       llvm::cl::desc("Stop a local-search start after this many moves in a "
                      "row without improvement (0: spend the whole budget)"),
       llvm::cl::init(2000)};
+  Option<bool> exhaustive{
+      *this, "exhaustive",
+      llvm::cl::desc("Score every placement of each candidate (slices of at "
+                     "most 8 devices; the reference for the search)"),
+      llvm::cl::init(false)};
   Option<bool> checkMemory{
       *this, "check-memory",
       llvm::cl::desc("Reject candidates whose memory estimate exceeds HBM"),
@@ -101,6 +106,7 @@ void buildPlanPipeline(mlir::OpPassManager &pm,
   place.hloDumps.assign(options.hloDumps.begin(), options.hloDumps.end());
   place.searchEvaluations = options.searchEvaluations;
   place.searchStall = options.searchStall;
+  place.exhaustive = options.exhaustive;
   place.apply = options.apply;
   place.simulate = options.simulate;
   pm.addPass(createPlace(place));
