@@ -344,16 +344,19 @@ CandidateEstimate estimateCandidate(const TensorGraph &graph,
         spec.bytes = bytes;
         groupSize = spec.groups.empty() ? int64_t(slice.numDevices())
                                         : int64_t(spec.groups[0].size());
-      } else {
-        CollectiveUse use;
-        use.kind = c.kind;
-        use.axes = c.axes;
-        spec = specOfUse(use, mesh);
-        spec.bytes = bytes;
       }
       auto key = std::make_tuple(int(c.kind), c.axes, bytes);
       auto it = cache.find(key);
       if (it == cache.end() || c.writtenSpec) {
+        // Groups are built only for a collective not priced yet: building
+        // them for every repeat was a fifth of stage 1's time.
+        if (!c.writtenSpec) {
+          CollectiveUse use;
+          use.kind = c.kind;
+          use.axes = c.axes;
+          spec = specOfUse(use, mesh);
+          spec.bytes = bytes;
+        }
         if (llvm::Error err = verifyCollective(slice, spec)) {
           reasons.push_back("cannot price " + c.why + ": " +
                             llvm::toString(std::move(err)));
