@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Plan quality of AoiZora against the baselines, over Wan 2.1 scenarios.
+
+For every model x resolution x slice x strategy family it generates the
+module with aoizora-wan-gen, runs `aoizora-opt --az-plan` with the link-level
+simulator on, and reads the JSON plan. It writes scenarios.csv,
+scenarios.md and scenarios.svg into the results folder; bench/run.sh then
+assembles docs/benchmarks.md.
+
+Columns (all modeled, one denoising step = one DiT forward with CFG):
+  a  the topology-oblivious planner: the candidate mesh with the best
+     per-axis alpha-beta estimate, run on the slice's default device order
+  b  the same candidate on JAX mesh_utils.create_device_mesh's order
+  c  AoiZora's plan (candidate and placement)
+Python standard library only.
+"""
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+
+MODELS = {"1.3b": {"heads": 12}, "14b": {"heads": 40}}
+RESOLUTIONS = ["480p", "720p"]
+SLICES = ["v5e:2x2", "v5e:2x4", "v5e:4x4", "v5e:4x8", "v5e:8x8",
+          "v5e:16x16", "v6e:4x4", "v5p:2x2x2", "v5p:4x4x4"]
+FAMILIES = ["ulysses", "usp", "tp"]
+
+OBLIVIOUS = "topology-oblivious (alpha-beta) planner"
+OBLIVIOUS_MESH_UTILS = OBLIVIOUS + " + mesh_utils order"
+
+
+def devices_of(slice_name):
+    n = 1
+    for extent in slice_name.split(":")[1].split("x"):
+        n *= int(extent)
+    return n
+
+
+def largest_power_of_two_dividing(n):
+    p = 1
+    while n % (2 * p) == 0:
+        p *= 2
+    return p
+
+
+def module_mesh(family, devices, heads):
+    """The mesh the generated module is written for: CFG on 2 devices, the
+    family's head-splitting axis as large as the heads allow (Ulysses and
+    TP split heads, dit-workloads.md §1.6), the rest on fsdp (or on the
+    ring for USP). The planner then searches every other size assignment."""
+    head_split = largest_power_of_two_dividing(heads)
+    rest = devices // 2
+    if family == "ulysses":
+        sp = min(head_split, rest)
+        return "cfg+fsdp+ulysses", f"cfg=2,fsdp={rest // sp},sp={sp}"
+    if family == "tp":
+        tp = min(head_split, rest)
+        return "cfg+fsdp+tp", f"cfg=2,fsdp={rest // tp},tp={tp}"
+    if family == "usp":
+        ring = 2 if rest >= 2 else 1
+        sp = min(head_split, rest // ring)
+        ring = rest // sp
+        return "cfg+usp", f"cfg=2,sp={sp},ring={ring}"
+    raise ValueError(family)
+
+
+def run_scenario(args, model, resolution, slice_name, family, workdir):
+    devices = devices_of(slice_name)
+    strategy, mesh = module_mesh(family, devices, MODELS[model]["heads"])
+    tag = f"{model}_{resolution}_{slice_name.replace(':', '_')}_{family}"
+    module = os.path.join(workdir, tag + ".mlir")
+    plan_file = os.path.join(workdir, tag + ".plan.json")
+    row = {"model": model, "resolution": resolution, "slice": slice_name,
+           "devices": devices, "family": family, "strategy": strategy,
+           "module_mesh": mesh}
+    gen = [os.path.join(args.build_dir, "bin", "aoizora-wan-gen"),
+           f"--model={model}", f"--resolution={resolution}", "--loop",
+           f"--strategy={strategy}", f"--mesh={mesh}", "-o", module]
+    done = subprocess.run(gen, capture_output=True, text=True)
+    if done.returncode != 0:
+        row["error"] = "generator: " + done.stderr.strip().splitlines()[-1]
+        return row
+    options = (f"topology={slice_name} check-memory=false simulate=true "
+               f"apply=false plan-file={plan_file}")
+    opt = [os.path.join(args.build_dir, "bin", "aoizora-opt"), module,
+           f"--az-plan={options}", "-o", os.devnull]
+    start = time.perf_counter()
+    done = subprocess.run(opt, capture_output=True, text=True)
+    row["planning_seconds"] = time.perf_counter() - start
+    if done.returncode != 0:
+        errors = [l for l in done.stderr.splitlines() if "error:" in l]
+        row["error"] = "az-plan: " + (errors[0] if errors else "failed")
+        return row
+    with open(plan_file) as f:
+        plan = json.load(f)
+    baselines = {b["name"]: b for b in plan["baselines"]}
+    chosen = plan["candidate"]
+    row["c_seconds"] = chosen["step_seconds"]
+    row["chosen_mesh"] = chosen["label"]
+    row["chosen_order"] = plan["candidates"][0]["placement_origin"]
+    row["c_comm_analytic"] = chosen["communication_seconds"]
+    row["c_comm_simulated"] = chosen.get("simulated_communication_seconds")
+    if OBLIVIOUS in baselines:
+        a = baselines[OBLIVIOUS]
+        row["oblivious_mesh"] = a["candidate"]
+        row["a_seconds"] = a["step_seconds"]
+        row["a_comm_analytic"] = a["communication_seconds"]
+        row["a_comm_simulated"] = a.get("simulated_communication_seconds")
+    if OBLIVIOUS_MESH_UTILS in baselines:
+        b = baselines[OBLIVIOUS_MESH_UTILS]
+        row["b_seconds"] = b["step_seconds"]
+        row["b_comm_analytic"] = b["communication_seconds"]
+        row["b_comm_simulated"] = b.get("simulated_communication_seconds")
+        row["b_note"] = b["note"]
+    if "a_seconds" in row:
+        row["a_over_c"] = row["a_seconds"] / row["c_seconds"]
+    if "b_seconds" in row:
+        row["b_over_c"] = row["b_seconds"] / row["c_seconds"]
+    return row
+
+
+COLUMNS = ["model", "resolution", "slice", "devices", "family", "strategy",
+           "module_mesh", "oblivious_mesh", "a_seconds", "b_seconds",
+           "c_seconds", "a_over_c", "b_over_c", "chosen_mesh",
+           "chosen_order", "c_comm_analytic", "c_comm_simulated",
+           "a_comm_analytic", "a_comm_simulated", "b_comm_analytic",
+           "b_comm_simulated", "planning_seconds", "b_note", "error"]
+
+
+def fmt_ms(value):
+    return "" if value is None else f"{value * 1e3:.1f}"
+
+
+def fmt_ratio(value):
+    return "" if value is None else f"{value:.2f}x"
+
+
+def sim_vs_analytic(row):
+    sim, ana = row.get("c_comm_simulated"), row.get("c_comm_analytic")
+    if sim is None or not ana:
+        return ""
+    return f"{fmt_ms(ana)} / {fmt_ms(sim)} ({sim / ana:.2f})"
+
+
+def write_markdown(rows, path):
+    lines = [
+        "| model | res | slice | family | a: oblivious (ms) | b: + mesh_utils "
+        "(ms) | c: AoiZora (ms) | a/c | b/c | chosen mesh | chosen order | "
+        "comm analytic / simulated (ms) | planning (s) |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['model']} | {r['resolution']} | {r['slice']} "
+                         f"| {r['family']} | {r['error']} ||||||||| |")
+            continue
+        lines.append(
+            f"| {r['model']} | {r['resolution']} | {r['slice']} | "
+            f"{r['family']} | {fmt_ms(r.get('a_seconds'))} "
+            f"({r.get('oblivious_mesh', '')}) | "
+            f"{fmt_ms(r.get('b_seconds')) or 'n/a'} | "
+            f"{fmt_ms(r['c_seconds'])} | {fmt_ratio(r.get('a_over_c'))} | "
+            f"{fmt_ratio(r.get('b_over_c'))} | {r['chosen_mesh']} | "
+            f"{r['chosen_order']} | {sim_vs_analytic(r)} | "
+            f"{r['planning_seconds']:.2f} |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def geomean(values):
+    values = [v for v in values if v]
+    if not values:
+        return None
+    product = 1.0
+    for v in values:
+        product *= v
+    return product ** (1.0 / len(values))
+
+
+def write_svg(rows, path):
+    """Grouped bars of a/c and b/c per scenario (1.0 = as fast as the plan)."""
+    ok = [r for r in rows if "error" not in r]
+    bar, gap, left, top, height = 6, 6, 60, 30, 240
+    width = left + len(ok) * (2 * bar + gap) + 20
+    top_ratio = max([1.5] + [r.get("a_over_c") or 0 for r in ok] +
+                    [r.get("b_over_c") or 0 for r in ok])
+
+    def y(ratio):
+        return top + height - (ratio / top_ratio) * height
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
+           f'height="{top + height + 140}" font-family="sans-serif" '
+           f'font-size="10">',
+           f'<text x="{left}" y="16" font-size="12">Baseline step time over '
+           f'AoiZora\'s (modeled; 1.0 = equal). Blue: topology-oblivious '
+           f'planner on the default order (a/c). Orange: same candidate on '
+           f'mesh_utils order (b/c).</text>']
+    for tick in range(0, int(top_ratio * 4) + 1):
+        ratio = tick / 4
+        out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y(ratio):.1f}" '
+                   f'y2="{y(ratio):.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 30}" y="{y(ratio) + 3:.1f}">'
+                   f'{ratio:.2f}</text>')
+    out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y(1):.1f}" '
+               f'y2="{y(1):.1f}" stroke="#000"/>')
+    for i, r in enumerate(ok):
+        x = left + i * (2 * bar + gap)
+        for j, (key, colour) in enumerate([("a_over_c", "#4878d0"),
+                                           ("b_over_c", "#ee854a")]):
+            ratio = r.get(key)
+            if ratio is None:
+                continue
+            out.append(f'<rect x="{x + j * bar}" y="{y(ratio):.1f}" '
+                       f'width="{bar}" height="{y(0) - y(ratio):.1f}" '
+                       f'fill="{colour}"><title>{r["model"]} '
+                       f'{r["resolution"]} {r["slice"]} {r["family"]}: '
+                       f'{key.replace("_over_", "/")} = {ratio:.2f}'
+                       f'</title></rect>')
+        label = f'{r["model"]} {r["resolution"]} {r["slice"]} {r["family"]}'
+        lx, ly = x + bar, top + height + 6
+        out.append(f'<text x="{lx}" y="{ly}" transform="rotate(60 {lx} {ly})"'
+                   f' font-size="7">{label}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", default="build")
+    parser.add_argument("--results", default="bench/results")
+    parser.add_argument("--quick", action="store_true",
+                        help="only 1.3b 480p on v5e:2x4 and v5e:4x4")
+    args = parser.parse_args()
+    # Generated modules and plans: large, reproducible, not committed.
+    workdir = os.path.join(args.results, "work")
+    os.makedirs(workdir, exist_ok=True)
+    models = ["1.3b"] if args.quick else list(MODELS)
+    resolutions = ["480p"] if args.quick else RESOLUTIONS
+    slices = ["v5e:2x4", "v5e:4x4"] if args.quick else SLICES
+    rows = []
+    for model in models:
+        for resolution in resolutions:
+            for slice_name in slices:
+                for family in FAMILIES:
+                    row = run_scenario(args, model, resolution, slice_name,
+                                       family, workdir)
+                    rows.append(row)
+                    status = row.get("error") or (
+                        f"c={fmt_ms(row['c_seconds'])} ms "
+                        f"a/c={fmt_ratio(row.get('a_over_c'))} "
+                        f"b/c={fmt_ratio(row.get('b_over_c'))}")
+                    print(f"{model} {resolution} {slice_name} {family}: "
+                          f"{status}", file=sys.stderr)
+    with open(os.path.join(args.results, "scenarios.csv"), "w",
+              newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    write_markdown(rows, os.path.join(args.results, "scenarios.md"))
+    write_svg(rows, os.path.join(args.results, "scenarios.svg"))
+    ok = [r for r in rows if "error" not in r]
+    sims = [r["c_comm_simulated"] / r["c_comm_analytic"] for r in ok
+            if r.get("c_comm_simulated") is not None and r["c_comm_analytic"]]
+    summary = {
+        "scenarios": len(rows),
+        "failed": len(rows) - len(ok),
+        "geomean_a_over_c": geomean([r.get("a_over_c") for r in ok]),
+        "geomean_b_over_c": geomean([r.get("b_over_c") for r in ok]),
+        "max_a_over_c": max([r.get("a_over_c") or 0 for r in ok] or [0]),
+        "max_b_over_c": max([r.get("b_over_c") or 0 for r in ok] or [0]),
+        "min_b_over_c": min([r["b_over_c"] for r in ok if "b_over_c" in r]
+                            or [0]),
+        "sim_over_analytic_min": min(sims) if sims else None,
+        "sim_over_analytic_max": max(sims) if sims else None,
+        "plan_worse_than_a_or_b": sum(
+            1 for r in ok if (r.get("a_over_c") or 1) < 1 - 1e-9 or
+            (r.get("b_over_c") or 1) < 1 - 1e-9),
+    }
+    with open(os.path.join(args.results, "scenarios_summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    print(json.dumps(summary, indent=1), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
