@@ -119,6 +119,16 @@ def main():
             f"communication of the plan ranges over "
             f"{fmt(summary['sim_over_analytic_min'], '.2f')} to "
             f"{fmt(summary['sim_over_analytic_max'], '.2f')}.\n")
+    if summary.get("sim_geomean_a_over_c") is not None:
+        out.append(
+            "Replayed in the simulator (every communication time replaced "
+            "by the simulated one): geometric mean a/c = "
+            f"{fmt(summary['sim_geomean_a_over_c'], '.3f')}, b/c = "
+            f"{fmt(summary['sim_geomean_b_over_c'], '.3f')}; scenarios where "
+            "the plan is more than 1% slower than a baseline in the "
+            f"simulation: {summary['sim_plan_worse_by_over_1pct']} (worst "
+            f"ratio {fmt(summary['sim_min_ratio'], '.3f')}). The per-collective "
+            "table below names the collectives where the two models part.\n")
     if svg_link:
         out.append(f"![a/c and b/c per scenario]({svg_link})\n")
     out.append(table if table else
@@ -134,7 +144,26 @@ def main():
         "multi-dimensional algorithms collide on shared links when the "
         "model prices them independently (higher).\n")
 
+    rows = []
+    csv_text = read(os.path.join(res, "scenarios.csv"))
+    if csv_text:
+        import csv, io
+        rows = [r for r in csv.DictReader(io.StringIO(csv_text))
+                if r.get("worst_collective_ratio")]
+    rows.sort(key=lambda r: -abs(float(r["worst_collective_ratio"]) - 1))
+    if rows:
+        out.append("Largest per-collective disagreements (one execution of "
+                   "a plan's collective, groups x members):\n")
+        out.append("| scenario | collective | placement |")
+        out.append("|---|---|---|")
+        for r in rows[:8]:
+            out.append(f"| {r['model']} {r['resolution']} {r['slice']} "
+                       f"{r['family']} | {r['worst_collective']} | "
+                       f"{r['chosen_order']} |")
+        out.append("")
     out.append("## Planner speed and memory\n")
+    out.append("How to run and read these: "
+               "[benchmarks-speed.md](benchmarks-speed.md).\n")
     out.append(e2e if e2e else
                "_e2e_speed.md is missing: bench/e2e_speed.sh did not run._\n")
     out.append("\n### Microbenchmarks (Google Benchmark, fitted "

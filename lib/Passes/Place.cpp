@@ -846,12 +846,32 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
                            << "' is not used: its candidate did not survive "
                               "az-prune-candidates or cannot be placed";
   std::optional<double> simulatedPlan;
+  // Per collective of the plan: analytic and simulated time of one
+  // execution, so that a disagreement can be traced to its kind and groups.
+  llvm::json::Array simulatedCollectives;
   if (simulate) {
     FailureOr<double> sim = simulateComm(module, slice, winner.best.placement,
                                          winner.collectives);
     if (failed(sim))
       return failure();
     simulatedPlan = *sim;
+    for (const WeightedCollective &c : winner.collectives) {
+      FailureOr<double> one =
+          simulateComm(module, slice, winner.best.placement, {c});
+      if (failed(one))
+        return failure();
+      size_t groupSize = !c.spec.groups.empty() ? c.spec.groups[0].size()
+                                                : c.spec.pairs.size();
+      simulatedCollectives.push_back(llvm::json::Object{
+          {"kind", stringifyCollectiveKind(c.spec.kind)},
+          {"group_size", int64_t(groupSize)},
+          {"groups", int64_t(c.spec.groups.size())},
+          {"bytes", c.spec.bytes},
+          {"count", c.count},
+          {"analytic_seconds",
+           estimateCollective(slice, winner.best.placement, c.spec).seconds},
+          {"simulated_seconds", *one / (c.count > 0 ? c.count : 1)}});
+    }
   }
 
   if (emitRemarks) {
@@ -902,9 +922,11 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
         {"compute_seconds", winner.estimate.computeSeconds},
         {"communication_seconds", winner.best.score.seconds},
         {"step_seconds", winner.stepSeconds}};
-    if (simulatedPlan)
+    if (simulatedPlan) {
       (*root.getObject("candidate"))["simulated_communication_seconds"] =
           *simulatedPlan;
+      root["simulated_collectives"] = std::move(simulatedCollectives);
+    }
     root["modeled_seconds"] = winner.stepSeconds;
     llvm::json::Array candidates;
     for (const PlacedCandidate &p : placed)

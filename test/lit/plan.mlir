@@ -34,6 +34,15 @@
 // SIMPLAN: "candidate": {
 // SIMPLAN: "simulated_communication_seconds": {{[0-9.e-]+}},
 // SIMPLAN-NEXT: "sizes": [
+// SIMPLAN: "simulated_collectives": [
+// SIMPLAN-NEXT: {
+// SIMPLAN-NEXT: "analytic_seconds": {{[0-9.e-]+}},
+// SIMPLAN-NEXT: "bytes":
+// SIMPLAN-NEXT: "count":
+// SIMPLAN-NEXT: "group_size":
+// SIMPLAN-NEXT: "groups":
+// SIMPLAN-NEXT: "kind": "{{all-gather|all-reduce|all-to-all|reduce-scatter}}",
+// SIMPLAN-NEXT: "simulated_seconds": {{[0-9.e-]+}}
 
 // PLAN: "baselines": [
 // PLAN: "name": "module as written"
