@@ -17,9 +17,9 @@ down by --scale so that a CPU can compile it quickly.
 Run on a machine with JAX:
   XLA_FLAGS=--xla_force_host_platform_device_count=16 \\
     python3 bench/jax/export_wan_block.py --out bench/jax/out
-Then check the outputs with AoiZora:
-  build/bin/aoizora-opt bench/jax/out/wan_block.generic.mlir \\
-    --az-inspect-shardings -o /dev/null
+Then check that AoiZora reads both outputs (the module through
+az-inspect-shardings and az-plan, the compiled HLO as its hlo-dump):
+  bash bench/jax/check_outputs.sh bench/jax/out
 """
 
 import argparse
