@@ -547,6 +547,8 @@ struct PlacedCandidate {
   std::vector<WeightedCollective> collectives;
   uint64_t evaluated = 0;
   MeshUtilsOrder meshUtils;
+  /// The best placements found for it, best first (`best` is the first).
+  SmallVector<RankedPlacement> topPlacements;
 };
 } // namespace
 
@@ -760,16 +762,21 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
             ? exhaustiveSearch(slice, step, std::max(topK.getValue(), 1u))
             : searchPlacements(slice, estimate->candidate.sizes, step, seeds,
                                searchOptions());
-    RankedPlacement best = result.ranked.front();
+    // The seeds compete with what the search returned (exhaustive search
+    // does not see them), best first.
+    SmallVector<RankedPlacement> top = result.ranked;
     for (const RankedPlacement &s : seeds)
-      if (s.score < best.score)
-        best = s;
+      if (s.score < top.front().score)
+        top.insert(top.begin(), s);
+    if (top.size() > std::max(topK.getValue(), 1u))
+      top.erase(top.begin() + std::max(topK.getValue(), 1u), top.end());
+    RankedPlacement best = top.front();
     placed.push_back(PlacedCandidate{
         *estimate, best, source,
         stepTime(estimate->computeSeconds, best.score.seconds,
                  estimateOptions.overlap),
         seed.score.seconds, std::move(step), result.evaluated,
-        std::move(meshUtils)});
+        std::move(meshUtils), std::move(top)});
   }
   std::stable_sort(placed.begin(), placed.end(),
                    [](const PlacedCandidate &a, const PlacedCandidate &b) {
@@ -907,7 +914,7 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     }
     logical.note = "candidate " + winner.estimate.label;
     SearchResult shown;
-    shown.ranked.push_back(winner.best);
+    shown.ranked = winner.topPlacements;
     shown.evaluated = winner.evaluated;
     RankedPlacement moduleOrder{
         assignment, scorePlacement(slice, assignment, winner.collectives),

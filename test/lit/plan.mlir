@@ -53,6 +53,11 @@
 // PLAN: "collective_source": "derived by stage 1 from the module's shardings",
 // PLAN: "device_order": [
 // PLAN: "jax_mesh_snippet": "{{.*}}reshape((2, 8, 1,))\nmesh = Mesh(devices, ('cfg', 'sp', 'tp',))\n",
+// The winner's best placements (top-k=4), best first.
+// PLAN: "ranking": [
+// PLAN-COUNT-4: "origin":
+// PLAN-NOT: "origin":
+// PLAN: "topology": "v5e:4x4:wrap=0,0"
 
 // Only the mesh's axis sizes change; the stage-1 table is gone.
 // IR: "sdy.mesh"() <{mesh = #sdy.mesh<["cfg"=2, "sp"=8, "tp"=1]>, sym_name = "mesh"}>
