@@ -104,18 +104,16 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
     row["chosen_order"] = plan["candidates"][0]["placement_origin"]
     row["c_comm_analytic"] = chosen["communication_seconds"]
     row["c_comm_simulated"] = chosen.get("simulated_communication_seconds")
+    for column, name in (("a", OBLIVIOUS), ("b", OBLIVIOUS_MESH_UTILS)):
+        if name in baselines:
+            entry = baselines[name]
+            row[f"{column}_seconds"] = entry["step_seconds"]
+            row[f"{column}_comm_analytic"] = entry["communication_seconds"]
+            row[f"{column}_comm_simulated"] = entry.get(
+                "simulated_communication_seconds")
+            row[f"{column}_note"] = entry["note"]
     if OBLIVIOUS in baselines:
-        a = baselines[OBLIVIOUS]
-        row["oblivious_mesh"] = a["candidate"]
-        row["a_seconds"] = a["step_seconds"]
-        row["a_comm_analytic"] = a["communication_seconds"]
-        row["a_comm_simulated"] = a.get("simulated_communication_seconds")
-    if OBLIVIOUS_MESH_UTILS in baselines:
-        b = baselines[OBLIVIOUS_MESH_UTILS]
-        row["b_seconds"] = b["step_seconds"]
-        row["b_comm_analytic"] = b["communication_seconds"]
-        row["b_comm_simulated"] = b.get("simulated_communication_seconds")
-        row["b_note"] = b["note"]
+        row["oblivious_mesh"] = baselines[OBLIVIOUS]["candidate"]
     if "a_seconds" in row:
         row["a_over_c"] = row["a_seconds"] / row["c_seconds"]
     if "b_seconds" in row:

@@ -133,7 +133,7 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
              << ": the size of '" << c.instructionName
              << "' is unknown, so it cannot be priced";
     WeightedCollective w;
-    w.spec.kind = static_cast<CollectiveKind>(c.kind);
+    w.spec.kind = c.kind;
     w.spec.bytes = static_cast<double>(c.bytesPerDevice);
     w.count = static_cast<double>(c.count);
     auto inRange = [&](int64_t id) { return id >= 0 && id < numDevices; };

@@ -23,6 +23,7 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -742,16 +743,24 @@ private:
                     const Spec &qSpec, const Spec &kvSpec);
   Val manualRing(const Val &q, const Val &k, const Val &v, const Spec &qSpec,
                  const Spec &kvSpec);
+  /// Opens an sdy.manual_computation over q, k, v whose manual axes are
+  /// every axis that shards them (so the body's shapes are exactly per
+  /// device and explicit collectives' bytes are exact); returns its result
+  /// and the body's block arguments. The caller writes the body and closes
+  /// it.
+  std::array<Val, 4> openManualBody(StringRef name, const Val &q,
+                                    const Val &k, const Val &v,
+                                    const Spec &qSpec, const Spec &kvSpec);
   Val block(const Val &x, const Val &ctx, const BlockWeights &w);
   void forwardFunction();
   void mainFunction();
   BlockWeights sliceLayer(const std::vector<Val> &stacks, const Val &i);
 };
 
-Val Writer::manualUlysses(const Val &q, const Val &k, const Val &v,
-                          const Spec &qSpec, const Spec &kvSpec) {
-  // Every axis that shards an operand is manual, so the body's shapes are
-  // exactly per device and the explicit collectives' bytes are exact.
+std::array<Val, 4> Writer::openManualBody(StringRef name, const Val &q,
+                                          const Val &k, const Val &v,
+                                          const Spec &qSpec,
+                                          const Spec &kvSpec) {
   std::set<std::string> manualSet;
   for (const Spec *s : {&qSpec, &kvSpec})
     for (const AxisList &axes : *s)
@@ -760,7 +769,7 @@ Val Writer::manualUlysses(const Val &q, const Val &k, const Val &v,
   for (auto &a : p.mesh)
     if (manualSet.count(a.first))
       manual += (manual.empty() ? "\"" : ", \"") + a.first + "\"";
-  Val r{fresh("ulysses"), q.shape};
+  Val r{fresh(name), q.shape};
   Val ql{fresh("ql"), localShape(q.shape, qSpec)};
   Val kl{fresh("kl"), localShape(k.shape, kvSpec)};
   Val vl{fresh("vl"), localShape(v.shape, kvSpec)};
@@ -773,6 +782,12 @@ Val Writer::manualUlysses(const Val &q, const Val &k, const Val &v,
          << ": " << typeOf(kl) << ", " << vl.name << ": " << typeOf(vl)
          << "):\n";
   indent += 2;
+  return {r, ql, kl, vl};
+}
+
+Val Writer::manualUlysses(const Val &q, const Val &k, const Val &v,
+                          const Spec &qSpec, const Spec &kvSpec) {
+  auto [r, ql, kl, vl] = openManualBody("ulysses", q, k, v, qSpec, kvSpec);
   int64_t n = p.size("sp");
   std::string groups = denseGroups(groupsOver("sp"));
   // Ulysses (ref §2.2): all-to-all from tokens to heads for q, k, v ...
@@ -826,27 +841,7 @@ Val Writer::manualUlysses(const Val &q, const Val &k, const Val &v,
 
 Val Writer::manualRing(const Val &q, const Val &k, const Val &v,
                        const Spec &qSpec, const Spec &kvSpec) {
-  std::set<std::string> manualSet;
-  for (const Spec *s : {&qSpec, &kvSpec})
-    for (const AxisList &axes : *s)
-      manualSet.insert(axes.begin(), axes.end());
-  std::string manual;
-  for (auto &a : p.mesh)
-    if (manualSet.count(a.first))
-      manual += (manual.empty() ? "\"" : ", \"") + a.first + "\"";
-  Val r{fresh("ring"), q.shape};
-  Val ql{fresh("ql"), localShape(q.shape, qSpec)};
-  Val kl{fresh("kl"), localShape(k.shape, kvSpec)};
-  Val vl{fresh("vl"), localShape(v.shape, kvSpec)};
-  line() << r.name << " = \"sdy.manual_computation\"(" << q.name << ", "
-         << k.name << ", " << v.name << ") <{in_shardings = "
-         << sdyPerValue({qSpec, kvSpec, kvSpec}) << ", manual_axes = "
-         << "#sdy<manual_axes{" << manual << "}>, out_shardings = "
-         << sdyPerValue({qSpec}) << "}> ({\n";
-  line() << "^bb0(" << ql.name << ": " << typeOf(ql) << ", " << kl.name
-         << ": " << typeOf(kl) << ", " << vl.name << ": " << typeOf(vl)
-         << "):\n";
-  indent += 2;
+  auto [r, ql, kl, vl] = openManualBody("ring", q, k, v, qSpec, kvSpec);
 
   // Ring attention (ref §2.2): R-1 steps that attend to the K,V block in
   // hand and pass it on to the next device of the ring axis

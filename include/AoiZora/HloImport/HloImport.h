@@ -16,6 +16,8 @@
 #ifndef AOIZORA_HLOIMPORT_HLOIMPORT_H
 #define AOIZORA_HLOIMPORT_HLOIMPORT_H
 
+#include "AoiZora/Cost/Collective.h"
+
 #include "AoiZora/HloImport/HloModuleText.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -29,17 +31,9 @@
 
 namespace aoizora::hlo {
 
-/// The collective kinds, in the same order as aoizora::CollectiveKind of
-/// the cost model (AoiZora/Cost/Collective.h), so a static_cast converts.
-/// This library does not link the cost model: it depends on LLVM only.
-enum class HloCollectiveKind {
-  AllGather,
-  ReduceScatter,
-  AllReduce,
-  AllToAll,
-  CollectivePermute,
-  CollectiveBroadcast,
-};
+/// The collective kinds are the cost model's, so an imported collective
+/// prices without conversion.
+using HloCollectiveKind = aoizora::CollectiveKind;
 
 /// "all-gather", "reduce-scatter", ... (the synchronous HLO opcode).
 llvm::StringRef stringifyHloCollectiveKind(HloCollectiveKind kind);
