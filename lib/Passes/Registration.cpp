@@ -53,7 +53,7 @@ struct PlanPipelineOptions
       *this, "search-stall",
       llvm::cl::desc("Stop a local-search start after this many moves in a "
                      "row without improvement (0: spend the whole budget)"),
-      llvm::cl::init(2000)};
+      llvm::cl::init(500)};
   Option<bool> exhaustive{
       *this, "exhaustive",
       llvm::cl::desc("Score every placement of each candidate (slices of at "

@@ -199,6 +199,57 @@ TEST(PlacementSearchTest, SameSeedSamePlan) {
   EXPECT_EQ(a.evaluated, b.evaluated);
 }
 
+TEST(PlacementSearchTest, LocalSearchImprovesAScrambledStart) {
+  // A ring permute over 8 devices on the open 2x4 mesh, started from a
+  // placement where ring neighbours sit far apart: two messages share a
+  // link and the longest route is 4 hops, so the step takes
+  // 2 MiB / W + 4 us. A mesh shape that does not cover the slice turns the
+  // structured embeddings off, so only local search can improve the seed.
+  // It is a local search: it stops in a local optimum one hop (1 us) above
+  // the exhaustive optimum, where every hop is one link, and a larger
+  // budget does not move it from there.
+  Slice slice = parseSlice("v5e:2x4");
+  std::vector<WeightedCollective> step = {ringPermute(8, kMiB)};
+  Placement scrambled = cantFail(
+      Placement::fromChips(slice, {0, 7, 2, 5, 4, 3, 6, 1}, {}));
+  RankedPlacement seed{scrambled, scorePlacement(slice, scrambled, step),
+                       "scrambled"};
+  SearchOptions options;
+  options.localSearchEvaluations = 20000;
+  SearchResult found = searchPlacements(slice, {1}, step, {seed}, options);
+  options.localSearchStall = 0;
+  SearchResult unbounded = searchPlacements(slice, {1}, step, {seed}, options);
+  SearchResult exhaustive = exhaustiveSearch(slice, step);
+  ASSERT_FALSE(found.ranked.empty());
+  EXPECT_EQ(found.ranked[0].origin, "local search from scrambled");
+  double optimum = exhaustive.ranked[0].score.seconds;
+  double hop = slice.chip().iciHopLatency;
+  double linkBandwidth = slice.chip().iciLinkBandwidth;
+  EXPECT_NEAR(seed.score.seconds, 2 * kMiB / linkBandwidth + 4 * hop, 1e-9);
+  EXPECT_NEAR(found.ranked[0].score.seconds, optimum + hop, 1e-9);
+  EXPECT_NEAR(unbounded.ranked[0].score.seconds, optimum + hop, 1e-9);
+}
+
+TEST(PlacementSearchTest, StallStopsAStartEarly) {
+  // From the optimum nothing improves: a start spends exactly the stall
+  // limit, not the budget.
+  Slice slice = parseSlice("v5e:2x4");
+  std::vector<WeightedCollective> step = {ringPermute(8, kMiB)};
+  SearchResult exhaustive = exhaustiveSearch(slice, step);
+  RankedPlacement seed = exhaustive.ranked[0];
+  SearchOptions options;
+  options.topK = 1;
+  options.localSearchEvaluations = 20000;
+  options.localSearchStall = 100;
+  SearchResult stalled = searchPlacements(slice, {1}, step, {seed}, options);
+  options.localSearchStall = 0;
+  SearchResult full = searchPlacements(slice, {1}, step, {seed}, options);
+  // One scoring of the seed, then the moves (a move with a == b is drawn
+  // but not scored).
+  EXPECT_LE(stalled.evaluated, 1u + 100u);
+  EXPECT_GT(full.evaluated, 10000u);
+}
+
 TEST(PlacementSearchTest, RelabellingMovesEachDeviceOntoItsTargetChip) {
   Slice slice = parseSlice("v5e:2x4");
   Placement assignment = Placement::defaultFor(slice);

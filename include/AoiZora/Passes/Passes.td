@@ -125,7 +125,7 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
     Option<"searchEvaluations", "search-evaluations", "unsigned",
            /*default=*/"20000",
            "Budget of placements scored by local search (0: none)">,
-    Option<"searchStall", "search-stall", "unsigned", /*default=*/"2000",
+    Option<"searchStall", "search-stall", "unsigned", /*default=*/"500",
            "Stop a local-search start after this many moves in a row that "
            "do not improve it (0: spend the whole budget)">,
     Option<"searchSeconds", "search-seconds", "double", /*default=*/"0",

@@ -99,7 +99,7 @@ struct SearchOptions {
   /// A start stops after this many moves in a row that did not improve it
   /// (0: never): on large slices random moves from a structured placement
   /// rarely help, and the budget is better left unspent.
-  unsigned localSearchStall = 2000;
+  unsigned localSearchStall = 500;
   /// Seed of the local search's random moves (fixed: same input, same plan).
   uint64_t seed = 1;
 };
