@@ -61,9 +61,7 @@ public:
 private:
   TensorGraph g;
 
-  static ShardingState act3() {
-    return spec({{"cfg"}, {"fsdp", "sp"}, {}});
-  }
+  static ShardingState act3() { return spec({{"cfg"}, {"fsdp", "sp"}, {}}); }
   static ShardingState heads4(AxisList tokens, AxisList heads) {
     return spec({{"cfg"}, tokens, heads, {}});
   }
@@ -108,8 +106,8 @@ private:
   }
   unsigned constrain(unsigned x, ShardingState target) {
     unsigned r = tensor(shapeOf(x));
-    add(OpKind::Constraint, "sdy.sharding_constraint", {x}, r)
-        .targets = {std::move(target)};
+    add(OpKind::Constraint, "sdy.sharding_constraint", {x}, r).targets = {
+        std::move(target)};
     return r;
   }
   unsigned reshape(unsigned x, llvm::ArrayRef<int64_t> shape) {
@@ -170,8 +168,8 @@ private:
 
   /// A weight stored for FSDP and gathered to its Megatron sharding.
   unsigned weight(int64_t rows, int64_t cols, bool column) {
-    ShardingState stored = column ? spec({{"fsdp"}, {"tp"}})
-                                  : spec({{"tp"}, {"fsdp"}});
+    ShardingState stored =
+        column ? spec({{"fsdp"}, {"tp"}}) : spec({{"tp"}, {"fsdp"}});
     unsigned w = param({rows, cols}, stored);
     return constrain(w, column ? spec({{}, {"tp"}}) : spec({{"tp"}, {}}));
   }
@@ -197,29 +195,26 @@ private:
   }
 
   unsigned block(unsigned x, unsigned ctx) {
-    const int64_t B = kBatch, S = kTokens, D = kModel, H = kHeads,
-                  d = kHeadDim;
+    const int64_t B = kBatch, S = kTokens, D = kModel, H = kHeads, d = kHeadDim;
     // Self-attention with Ulysses: sp moves from tokens to heads.
     unsigned q = rmsNorm(matmul(x, weight(D, D, true)));
     unsigned k = rmsNorm(matmul(x, weight(D, D, true)));
     unsigned v = matmul(x, weight(D, D, true));
-    unsigned q4 = constrain(reshape(q, {B, S, H, d}),
-                            heads4({"fsdp"}, {"tp", "sp"}));
-    unsigned k4 = constrain(reshape(k, {B, S, H, d}),
-                            heads4({}, {"tp", "sp"}));
-    unsigned v4 = constrain(reshape(v, {B, S, H, d}),
-                            heads4({}, {"tp", "sp"}));
-    unsigned o4 = constrain(attention(q4, k4, v4),
-                            heads4({"fsdp", "sp"}, {"tp"}));
+    unsigned q4 =
+        constrain(reshape(q, {B, S, H, d}), heads4({"fsdp"}, {"tp", "sp"}));
+    unsigned k4 = constrain(reshape(k, {B, S, H, d}), heads4({}, {"tp", "sp"}));
+    unsigned v4 = constrain(reshape(v, {B, S, H, d}), heads4({}, {"tp", "sp"}));
+    unsigned o4 =
+        constrain(attention(q4, k4, v4), heads4({"fsdp", "sp"}, {"tp"}));
     unsigned y = matmul(reshape(o4, {B, S, D}), weight(D, D, false));
     unsigned x1 = ew("add", {x, y}, PartialRule::Sum);
     // Cross-attention to the text context.
     unsigned cq = rmsNorm(matmul(x1, weight(D, D, true)));
     unsigned ck = rmsNorm(matmul(ctx, weight(D, D, true)));
     unsigned cv = matmul(ctx, weight(D, D, true));
-    unsigned co4 = attention(reshape(cq, {B, S, H, d}),
-                             reshape(ck, {B, kText, H, d}),
-                             reshape(cv, {B, kText, H, d}));
+    unsigned co4 =
+        attention(reshape(cq, {B, S, H, d}), reshape(ck, {B, kText, H, d}),
+                  reshape(cv, {B, kText, H, d}));
     unsigned cy = matmul(reshape(co4, {B, S, D}), weight(D, D, false));
     unsigned x2 = ew("add", {x1, cy}, PartialRule::Sum);
     // FFN.

@@ -67,9 +67,8 @@ static Error makeError(const Twine &msg) {
 static constexpr int64_t kMaxIotaIds = int64_t(1) << 20;
 
 /// Reads `[a,b,...]` at the front of \p s and drops it.
-static std::optional<SmallVector<int64_t>> takeBracketList(StringRef &s,
-                                                           char open,
-                                                           char close) {
+static std::optional<SmallVector<int64_t>>
+takeBracketList(StringRef &s, char open, char close) {
   if (!s.consume_front(StringRef(&open, 1)))
     return std::nullopt;
   size_t end = s.find(close);
@@ -123,8 +122,7 @@ parseIotaGroups(StringRef text) {
     return makeError("transpose perm of '" + text + "' has the wrong rank");
   for (int64_t p : perm) {
     if (p < 0 || p >= static_cast<int64_t>(perm.size()) || seen[p])
-      return makeError("transpose perm of '" + text +
-                       "' is not a permutation");
+      return makeError("transpose perm of '" + text + "' is not a permutation");
     seen[p] = true;
   }
 
@@ -224,8 +222,7 @@ static std::string unquote(StringRef quoted) {
 
 std::optional<int64_t> aoizora::hlo::getKnownTripCount(StringRef config) {
   config = config.trim();
-  std::string json =
-      config.starts_with("\"") ? unquote(config) : config.str();
+  std::string json = config.starts_with("\"") ? unquote(config) : config.str();
   Expected<json::Value> value = json::parse(json);
   if (!value) {
     consumeError(value.takeError());
@@ -267,8 +264,7 @@ std::optional<CollectiveOpcode> classifyOpcode(StringRef opcode) {
       .Case("all-reduce-start", CollectiveOpcode{K::AllReduce, true})
       .Case("reduce-scatter", CollectiveOpcode{K::ReduceScatter, false})
       .Case("all-to-all", CollectiveOpcode{K::AllToAll, false})
-      .Case("collective-permute", CollectiveOpcode{K::CollectivePermute,
-                                                   false})
+      .Case("collective-permute", CollectiveOpcode{K::CollectivePermute, false})
       .Case("collective-permute-start",
             CollectiveOpcode{K::CollectivePermute, true})
       .Case("collective-broadcast",
@@ -365,8 +361,8 @@ void Importer::addEdge(size_t caller, const HloInstruction &inst,
   callee.consume_front("%");
   auto it = compIndex.find(callee);
   if (it == compIndex.end()) {
-    warn(inst.line, "'" + inst.name + "' refers to unknown computation '" +
-                        callee + "'");
+    warn(inst.line,
+         "'" + inst.name + "' refers to unknown computation '" + callee + "'");
     return;
   }
   edges[caller].push_back({it->second, factor});
@@ -389,8 +385,7 @@ void Importer::addCalls(size_t caller, const HloInstruction &inst) {
     }
     std::optional<std::vector<std::string>> names = splitBraceList(*value);
     if (!names) {
-      warn(inst.line, "'" + inst.name + "': cannot read " + key + "=" +
-                          *value);
+      warn(inst.line, "'" + inst.name + "': cannot read " + key + "=" + *value);
       return;
     }
     for (const std::string &name : *names)
@@ -517,8 +512,7 @@ void Importer::importCollective(size_t comp, const HloInstruction &inst,
   c.count = counts[comp];
   if (c.count == 0)
     warn(inst.line, "collective '" + inst.name + "' is in computation '" +
-                        c.computation +
-                        "', which ENTRY never runs; count 0");
+                        c.computation + "', which ENTRY never runs; count 0");
   auto bad = [&](const Twine &msg) {
     warn(inst.line, "collective '" + inst.name + "': " + msg);
   };
@@ -679,15 +673,15 @@ HloImportResult Importer::run() {
                 aoizora::sharding::parseHloSharding(*text))
           ++result.shardedInstructions;
         else
-          warn(inst.line, "sharding of '" + inst.name +
-                              "' is not understood: " +
-                              toString(parsed.takeError()));
+          warn(inst.line,
+               "sharding of '" + inst.name +
+                   "' is not understood: " + toString(parsed.takeError()));
       }
       if (std::optional<CollectiveOpcode> op = classifyOpcode(inst.opcode))
         importCollective(i, inst, *op);
       else if (isUnsupportedCommunication(inst.opcode))
-        warn(inst.line, "'" + inst.opcode + "' ('" + inst.name +
-                            "') is not imported");
+        warn(inst.line,
+             "'" + inst.opcode + "' ('" + inst.name + "') is not imported");
     }
   }
   return std::move(result);

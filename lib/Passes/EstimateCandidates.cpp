@@ -130,12 +130,11 @@ struct EstimateCandidatesPass
     options.allowPadding = allowPadding;
     options.overlap = overlap == "full";
     options.checkMemory = checkMemory;
-    std::vector<Candidate> candidates =
-        candidatesOf(graph, devices);
+    std::vector<Candidate> candidates = candidatesOf(graph, devices);
     std::vector<CandidateEstimate> estimates;
     for (const Candidate &c : candidates)
-      estimates.push_back(estimateCandidate(graph, result, c, *slice,
-                                            *placement, options));
+      estimates.push_back(
+          estimateCandidate(graph, result, c, *slice, *placement, options));
 
     const CandidateEstimate *best = nullptr;
     unsigned rejected = 0;
@@ -165,24 +164,22 @@ struct EstimateCandidatesPass
       for (const CandidateEstimate &e : estimates)
         table.push_back(e.toJSON(graph.mesh));
       for (const GraphWarning &w : graph.warnings)
-        warnings.push_back(llvm::json::Object{{"op", w.subject},
-                                              {"message", w.message},
-                                              {"count", w.count}});
+        warnings.push_back(llvm::json::Object{
+            {"op", w.subject}, {"message", w.message}, {"count", w.count}});
       for (const std::string &n : graph.notes)
         notes.push_back(n);
       for (const sharding::MeshAxis &a : graph.mesh.axes)
         axes.push_back(a.name);
-      llvm::json::Object report{
-          {"topology", slice->str()},
-          {"num_devices", devices},
-          {"mesh", graph.meshName},
-          {"axes", std::move(axes)},
-          {"gspmd_only", graph.gspmdOnly},
-          {"overlap", overlap},
-          {"allow_padding", allowPadding.getValue()},
-          {"candidates", std::move(table)},
-          {"warnings", std::move(warnings)},
-          {"notes", std::move(notes)}};
+      llvm::json::Object report{{"topology", slice->str()},
+                                {"num_devices", devices},
+                                {"mesh", graph.meshName},
+                                {"axes", std::move(axes)},
+                                {"gspmd_only", graph.gspmdOnly},
+                                {"overlap", overlap},
+                                {"allow_padding", allowPadding.getValue()},
+                                {"candidates", std::move(table)},
+                                {"warnings", std::move(warnings)},
+                                {"notes", std::move(notes)}};
       if (best)
         report["best"] = best->label;
       if (failed(writeJSONReport(module, reportFile, std::move(report))))
@@ -205,7 +202,8 @@ struct EstimateCandidatesPass
           b.getNamedAttr("lower_bound_seconds",
                          b.getF64FloatAttr(e.lowerBoundSeconds)),
           b.getNamedAttr("memory_bytes", b.getF64FloatAttr(e.memoryBytes())),
-          b.getNamedAttr("module_mesh", b.getBoolAttr(e.candidate.isModuleMesh)),
+          b.getNamedAttr("module_mesh",
+                         b.getBoolAttr(e.candidate.isModuleMesh)),
           b.getNamedAttr("rejected", b.getBoolAttr(e.rejected))};
       if (e.rejected)
         fields.push_back(

@@ -15,16 +15,16 @@
 #include "AoiZora/IR/ExplicitCollectives.h"
 #include "AoiZora/IR/ModuleShardings.h"
 #include "AoiZora/IR/TensorGraph.h"
-#include "AoiZora/Planner/Candidates.h"
-#include "AoiZora/Planner/Propagation.h"
 #include "AoiZora/Passes/Passes.h"
 #include "AoiZora/Passes/ReportFile.h"
 #include "AoiZora/Passes/TopologyOptions.h"
+#include "AoiZora/Planner/Candidates.h"
+#include "AoiZora/Planner/Propagation.h"
 #include "AoiZora/Search/PlacementSearch.h"
 #include "AoiZora/Sim/CollectiveSim.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace aoizora {
@@ -79,9 +79,9 @@ static std::string jaxSnippet(ArrayRef<int64_t> order,
   llvm::raw_string_ostream idsOs(ids), shapeOs(shape), namesOs(names);
   llvm::interleave(order, idsOs, ", ");
   llvm::interleave(mesh.shape, shapeOs, ", ");
-  llvm::interleave(mesh.axisNames, namesOs,
-                   [&](const std::string &n) { namesOs << "'" << n << "'"; },
-                   ", ");
+  llvm::interleave(
+      mesh.axisNames, namesOs,
+      [&](const std::string &n) { namesOs << "'" << n << "'"; }, ", ");
   return llvm::formatv(
              "import numpy as np\n"
              "import jax\n"
@@ -129,9 +129,8 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
     }
     if (c.bytesPerDevice < 0)
       return module.emitError()
-             << "HLO dump '" << path << "' line " << c.line
-             << ": the size of '" << c.instructionName
-             << "' is unknown, so it cannot be priced";
+             << "HLO dump '" << path << "' line " << c.line << ": the size of '"
+             << c.instructionName << "' is unknown, so it cannot be priced";
     WeightedCollective w;
     w.spec.kind = c.kind;
     w.spec.bytes = static_cast<double>(c.bytesPerDevice);
@@ -139,8 +138,8 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
     auto inRange = [&](int64_t id) { return id >= 0 && id < numDevices; };
     for (auto [source, target] : c.pairs) {
       if (!inRange(source) || !inRange(target))
-        return module.emitError() << "HLO dump '" << path << "' line "
-                                  << c.line << ": device out of range";
+        return module.emitError() << "HLO dump '" << path << "' line " << c.line
+                                  << ": device out of range";
       w.spec.pairs.emplace_back(source, target);
     }
     if (!c.allDevices)
@@ -148,9 +147,9 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
         SmallVector<unsigned, 16> members;
         for (int64_t id : group) {
           if (!inRange(id))
-            return module.emitError() << "HLO dump '" << path << "' line "
-                                      << c.line << ": device " << id
-                                      << " out of range";
+            return module.emitError()
+                   << "HLO dump '" << path << "' line " << c.line << ": device "
+                   << id << " out of range";
           members.push_back(static_cast<unsigned>(id));
         }
         w.spec.groups.push_back(std::move(members));
@@ -181,9 +180,11 @@ parseDumpEntries(ModuleOp module, ArrayRef<std::string> entries,
     auto [head, tail] = entry.split('=');
     SmallVector<StringRef> fields;
     head.split(fields, 'x');
-    bool isSizes = !tail.empty() && llvm::all_of(fields, [](StringRef f) {
-      return !f.empty() && llvm::all_of(f, [](char c) { return llvm::isDigit(c); });
-    });
+    auto isNumber = [](StringRef field) {
+      return !field.empty() &&
+             llvm::all_of(field, [](char c) { return llvm::isDigit(c); });
+    };
+    bool isSizes = entry.contains('=') && llvm::all_of(fields, isNumber);
     if (!isSizes) {
       dump.path = entry.str();
       dump.sizes.assign(moduleSizes.begin(), moduleSizes.end());
@@ -253,8 +254,8 @@ static MeshUtilsOrder meshUtilsOrder(const Slice &slice,
     llvm::Expected<Placement> placement =
         placementOfDeviceMesh(devices, mesh->deviceIds);
     if (!placement) {
-      order.note = "mesh_utils order unusable: " +
-                   llvm::toString(placement.takeError());
+      order.note =
+          "mesh_utils order unusable: " + llvm::toString(placement.takeError());
       return order;
     }
     order.placement = std::move(*placement);
@@ -268,9 +269,9 @@ static MeshUtilsOrder meshUtilsOrder(const Slice &slice,
 
 /// Communication time of \p step on \p placement in the link-level
 /// simulator (lib/Sim), an independent check of the analytic model.
-static FailureOr<double>
-simulateComm(ModuleOp module, const Slice &slice, const Placement &placement,
-             ArrayRef<WeightedCollective> step) {
+static FailureOr<double> simulateComm(ModuleOp module, const Slice &slice,
+                                      const Placement &placement,
+                                      ArrayRef<WeightedCollective> step) {
   std::vector<std::pair<CollectiveSpec, double>> program;
   for (const WeightedCollective &c : step)
     program.emplace_back(c.spec, c.count);
@@ -299,8 +300,7 @@ private:
   }
   LogicalResult placeCandidates(ModuleOp module,
                                 const ModuleShardings &shardings,
-                                const Slice &slice,
-                                const Placement &assignment,
+                                const Slice &slice, const Placement &assignment,
                                 DictionaryAttr table);
   void report(ModuleOp module, const Slice &slice, const SearchResult &result,
               ArrayRef<RankedPlacement> baselines);
@@ -317,11 +317,10 @@ void PlacePass::report(ModuleOp module, const Slice &slice,
                        ArrayRef<RankedPlacement> baselines) {
   const RankedPlacement &best = result.ranked.front();
   for (auto [rank, entry] : llvm::enumerate(result.ranked))
-    emitRemark(module.getLoc()) << "placement #" << rank + 1 << ": "
-                        << formatSeconds(entry.score.seconds)
-                        << " (max link load "
-                        << formatBytes(entry.score.maxLinkBytes) << ") from "
-                        << entry.origin;
+    emitRemark(module.getLoc())
+        << "placement #" << rank + 1 << ": "
+        << formatSeconds(entry.score.seconds) << " (max link load "
+        << formatBytes(entry.score.maxLinkBytes) << ") from " << entry.origin;
   for (const RankedPlacement &baseline : baselines) {
     double ratio = best.score.seconds > 0
                        ? baseline.score.seconds / best.score.seconds
@@ -353,10 +352,10 @@ llvm::json::Value PlacePass::plan(const Slice &slice,
   }
   llvm::json::Array ranking;
   for (const RankedPlacement &entry : result.ranked)
-    ranking.push_back(llvm::json::Object{
-        {"origin", entry.origin},
-        {"seconds", entry.score.seconds},
-        {"max_link_bytes", entry.score.maxLinkBytes}});
+    ranking.push_back(
+        llvm::json::Object{{"origin", entry.origin},
+                           {"seconds", entry.score.seconds},
+                           {"max_link_bytes", entry.score.maxLinkBytes}});
   (void)assignment;
   llvm::json::Array baselineArray;
   for (const RankedPlacement &baseline : baselines)
@@ -396,10 +395,8 @@ void PlacePass::runOnOperation() {
   if (failed(assignment))
     return signalPassFailure();
   // After az-estimate-candidates / az-prune-candidates: place the survivors.
-  if (auto table =
-          module->getAttrOfType<DictionaryAttr>(kCandidatesAttr)) {
-    if (failed(placeCandidates(module, *shardings, *slice, *assignment,
-                               table)))
+  if (auto table = module->getAttrOfType<DictionaryAttr>(kCandidatesAttr)) {
+    if (failed(placeCandidates(module, *shardings, *slice, *assignment, table)))
       signalPassFailure();
     return;
   }
@@ -435,9 +432,9 @@ void PlacePass::runOnOperation() {
                           "collectives";
     return signalPassFailure();
   }
-  for (const ExplicitCollective &c :
-       !ownDump ? ArrayRef(*explicitCollectives)
-                       : ArrayRef<ExplicitCollective>()) {
+  for (const ExplicitCollective &c : !ownDump
+                                         ? ArrayRef(*explicitCollectives)
+                                         : ArrayRef<ExplicitCollective>()) {
     if (llvm::Error err = verifyCollective(*slice, c.spec)) {
       c.op->emitError() << "cannot price this collective: "
                         << llvm::toString(std::move(err));
@@ -447,8 +444,7 @@ void PlacePass::runOnOperation() {
   }
 
   std::vector<RankedPlacement> baselines{
-      {*assignment, scorePlacement(*slice, *assignment, step),
-       "module order"}};
+      {*assignment, scorePlacement(*slice, *assignment, step), "module order"}};
   MeshUtilsOrder meshUtils = meshUtilsOrder(*slice, *assignment, mesh.shape);
   if (meshUtils.placement)
     baselines.push_back({*meshUtils.placement,
@@ -467,8 +463,8 @@ void PlacePass::runOnOperation() {
     }
     result = exhaustiveSearch(*slice, step, std::max(topK.getValue(), 1u));
   } else {
-    result = searchPlacements(*slice, mesh.shape, step, baselines,
-                              searchOptions());
+    result =
+        searchPlacements(*slice, mesh.shape, step, baselines, searchOptions());
   }
   // The baselines compete too, so the plan is never worse than them.
   for (const RankedPlacement &baseline : baselines)
@@ -484,8 +480,8 @@ void PlacePass::runOnOperation() {
         plan(*slice, *assignment, result, baselines, sigma, mesh, source);
     llvm::json::Object &root = *report.getAsObject();
     if (simulate) {
-      FailureOr<double> planned = simulateComm(
-          module, *slice, result.ranked.front().placement, step);
+      FailureOr<double> planned =
+          simulateComm(module, *slice, result.ranked.front().placement, step);
       if (failed(planned))
         return signalPassFailure();
       root["simulated_seconds"] = *planned;
@@ -644,7 +640,8 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   for (const Candidate &candidate : candidatesOf(graph, devices))
     all.push_back(estimateCandidate(graph, propagation, candidate, slice,
                                     assignment, estimateOptions));
-  auto findEstimate = [&](ArrayRef<int64_t> sizes) -> const CandidateEstimate * {
+  auto findEstimate =
+      [&](ArrayRef<int64_t> sizes) -> const CandidateEstimate * {
     for (const CandidateEstimate &e : all)
       if (ArrayRef<int64_t>(e.candidate.sizes) == sizes)
         return &e;
@@ -710,13 +707,13 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     auto dict = dyn_cast<DictionaryAttr>(entry);
     auto sizes = dict ? dict.getAs<DenseI64ArrayAttr>("sizes") : nullptr;
     if (!sizes)
-      return module.emitError() << "malformed '" << kCandidatesAttr
-                                << "' entry " << entry;
+      return module.emitError()
+             << "malformed '" << kCandidatesAttr << "' entry " << entry;
     const CandidateEstimate *estimate = findEstimate(sizes.asArrayRef());
     if (!estimate)
-      return module.emitError() << "'" << kCandidatesAttr
-                                << "' names candidate " << entry
-                                << " that this module does not have";
+      return module.emitError()
+             << "'" << kCandidatesAttr << "' names candidate " << entry
+             << " that this module does not have";
     if (!fixedReason.empty() &&
         ArrayRef<int64_t>(moduleSizes) != sizes.asArrayRef()) {
       emitRemark(module.getLoc())
@@ -771,12 +768,12 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     if (top.size() > std::max(topK.getValue(), 1u))
       top.erase(top.begin() + std::max(topK.getValue(), 1u), top.end());
     RankedPlacement best = top.front();
-    placed.push_back(PlacedCandidate{
-        *estimate, best, source,
-        stepTime(estimate->computeSeconds, best.score.seconds,
-                 estimateOptions.overlap),
-        seed.score.seconds, std::move(step), result.evaluated,
-        std::move(meshUtils), std::move(top)});
+    placed.push_back(
+        PlacedCandidate{*estimate, best, source,
+                        stepTime(estimate->computeSeconds, best.score.seconds,
+                                 estimateOptions.overlap),
+                        seed.score.seconds, std::move(step), result.evaluated,
+                        std::move(meshUtils), std::move(top)});
   }
   std::stable_sort(placed.begin(), placed.end(),
                    [](const PlacedCandidate &a, const PlacedCandidate &b) {
@@ -843,9 +840,9 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
           "module as written", own,
           own->rejected ? "rejected by stage 1: " + own->rejectReason : "")))
     return failure();
-  if (oblivious && failed(addBaselines(
-                       "topology-oblivious (alpha-beta) planner", oblivious,
-                       "")))
+  if (oblivious &&
+      failed(addBaselines("topology-oblivious (alpha-beta) planner", oblivious,
+                          "")))
     return failure();
   for (const DumpEntry &dump : *dumps)
     if (!usedDumps.contains(&dump))
@@ -857,8 +854,8 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   // execution, so that a disagreement can be traced to its kind and groups.
   llvm::json::Array simulatedCollectives;
   if (simulate) {
-    FailureOr<double> sim = simulateComm(module, slice, winner.best.placement,
-                                         winner.collectives);
+    FailureOr<double> sim =
+        simulateComm(module, slice, winner.best.placement, winner.collectives);
     if (failed(sim))
       return failure();
     simulatedPlan = *sim;
@@ -884,8 +881,8 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   if (emitRemarks) {
     for (auto [rank, p] : llvm::enumerate(placed))
       emitRemark(module.getLoc())
-          << "candidate #" << rank + 1 << " " << p.estimate.label
-          << ": step " << formatSeconds(p.stepSeconds) << " (compute "
+          << "candidate #" << rank + 1 << " " << p.estimate.label << ": step "
+          << formatSeconds(p.stepSeconds) << " (compute "
           << formatSeconds(p.estimate.computeSeconds) << ", communication "
           << formatSeconds(p.best.score.seconds) << " placed, "
           << formatSeconds(p.moduleOrderCommSeconds) << " on the module order)"
@@ -984,8 +981,8 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   for (const ShardingSite &site : shardings.sites())
     if (site.kind == SiteKind::SdyMesh && site.meshName == graph.meshName)
       return site.ref.setText(sharding::printMesh(rewritten));
-  return module.emitError() << "cannot find the sdy.mesh @" << graph.meshName
-                            << " to resize";
+  return module.emitError()
+         << "cannot find the sdy.mesh @" << graph.meshName << " to resize";
 }
 
 } // namespace aoizora

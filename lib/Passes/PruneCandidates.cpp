@@ -80,7 +80,8 @@ struct PruneCandidatesPass
     for (Attribute a : rowsAttr) {
       auto d = dyn_cast<DictionaryAttr>(a);
       auto label = d ? d.getAs<StringAttr>("label") : StringAttr();
-      auto sizes = d ? d.getAs<DenseI64ArrayAttr>("sizes") : DenseI64ArrayAttr();
+      auto sizes =
+          d ? d.getAs<DenseI64ArrayAttr>("sizes") : DenseI64ArrayAttr();
       auto total = d ? d.getAs<FloatAttr>("total_seconds") : FloatAttr();
       auto lower = d ? d.getAs<FloatAttr>("lower_bound_seconds") : FloatAttr();
       auto rejected = d ? d.getAs<BoolAttr>("rejected") : BoolAttr();
@@ -129,12 +130,11 @@ struct PruneCandidatesPass
         else
           diag << "beyond max-survivors=" << maxSurvivors.getValue();
       }
-      InFlightDiagnostic diag = emitRemark(module.getLoc())
-                                << "kept " << kept.size() << " of "
-                                << rows.size() << " candidates (keep-within="
-                                << formatRatio(keepWithin)
-                                << ", max-survivors=" << maxSurvivors.getValue()
-                                << ")";
+      InFlightDiagnostic diag =
+          emitRemark(module.getLoc())
+          << "kept " << kept.size() << " of " << rows.size()
+          << " candidates (keep-within=" << formatRatio(keepWithin)
+          << ", max-survivors=" << maxSurvivors.getValue() << ")";
       if (!kept.empty())
         diag << "; best estimate " << formatSeconds(best);
     }
@@ -158,13 +158,12 @@ struct PruneCandidatesPass
                           b.getF64FloatAttr(r.score.totalSeconds)),
            b.getNamedAttr("lower_bound_seconds",
                           b.getF64FloatAttr(r.score.lowerBoundSeconds))}));
-      jsonSurvivors.push_back(
-          llvm::json::Object{{"rank", int64_t(rank + 1)},
-                             {"label", r.label},
-                             {"mesh", meshText},
-                             {"total_seconds", r.score.totalSeconds},
-                             {"lower_bound_seconds",
-                              r.score.lowerBoundSeconds}});
+      jsonSurvivors.push_back(llvm::json::Object{
+          {"rank", int64_t(rank + 1)},
+          {"label", r.label},
+          {"mesh", meshText},
+          {"total_seconds", r.score.totalSeconds},
+          {"lower_bound_seconds", r.score.lowerBoundSeconds}});
     }
     // The options the estimates were made with travel to az-place, which
     // re-estimates the candidates it places and the baselines.

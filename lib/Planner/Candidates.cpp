@@ -36,8 +36,7 @@ std::string Candidate::label(const Mesh &mesh) const {
 Mesh Candidate::toMesh(const Mesh &mesh) const {
   Mesh result;
   for (auto [i, axis] : llvm::enumerate(mesh.axes))
-    result.axes.push_back(
-        {axis.name, i < sizes.size() ? sizes[i] : axis.size});
+    result.axes.push_back({axis.name, i < sizes.size() ? sizes[i] : axis.size});
   if (isModuleMesh)
     result.deviceIds = mesh.deviceIds;
   return result;
@@ -206,8 +205,8 @@ public:
     int64_t local = (size + n - 1) / n;
     if (size % n != 0 && seen.insert({tensor, dim}).second) {
       const Tensor &t = graph.tensors[tensor];
-      std::string text = "dimension " + std::to_string(dim) + " of " +
-                         t.name + " (size " + std::to_string(size) +
+      std::string text = "dimension " + std::to_string(dim) + " of " + t.name +
+                         " (size " + std::to_string(size) +
                          ") is not divisible by " + describeAxes(axes);
       if (options.allowPadding)
         est.paddings.push_back(text + ": padded to " +
@@ -257,12 +256,10 @@ CollectiveSpec specOfUse(const CollectiveUse &use, const Mesh &mesh) {
   return spec;
 }
 
-CandidateEstimate estimateCandidate(const TensorGraph &graph,
-                                    const PropagationResult &result,
-                                    const Candidate &candidate,
-                                    const Slice &slice,
-                                    const Placement &placement,
-                                    const EstimateOptions &options) {
+CandidateEstimate
+estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
+                  const Candidate &candidate, const Slice &slice,
+                  const Placement &placement, const EstimateOptions &options) {
   CandidateEstimate est;
   est.candidate = candidate;
   est.label = candidate.label(graph.mesh);
@@ -374,8 +371,7 @@ CandidateEstimate estimateCandidate(const TensorGraph &graph,
     // axes do not describe them.
     unsigned index = est.collectives.size();
     if (!c.writtenSpec) {
-      auto [pos, inserted] =
-          useIndex.try_emplace({int(c.kind), c.axes}, index);
+      auto [pos, inserted] = useIndex.try_emplace({int(c.kind), c.axes}, index);
       index = pos->second;
     } else {
       for (auto [i, use] : llvm::enumerate(est.collectives))
@@ -419,12 +415,12 @@ CandidateEstimate estimateCandidate(const TensorGraph &graph,
     reasons.push_back(pricer.divisibility);
   double hbm = chip.hbmBytes / chip.devicesPerChip;
   if (options.checkMemory && est.memoryBytes() > hbm)
-    reasons.push_back(
-        "needs " + std::to_string(int64_t(est.memoryBytes())) +
-        " bytes per device (parameters " +
-        std::to_string(int64_t(est.parameterBytes)) + " + activations " +
-        std::to_string(int64_t(est.activationBytes)) + "), HBM holds " +
-        std::to_string(int64_t(hbm)));
+    reasons.push_back("needs " + std::to_string(int64_t(est.memoryBytes())) +
+                      " bytes per device (parameters " +
+                      std::to_string(int64_t(est.parameterBytes)) +
+                      " + activations " +
+                      std::to_string(int64_t(est.activationBytes)) +
+                      "), HBM holds " + std::to_string(int64_t(hbm)));
   if (!reasons.empty()) {
     est.rejected = true;
     for (auto [i, r] : llvm::enumerate(reasons))
@@ -443,14 +439,14 @@ llvm::json::Value CandidateEstimate::toJSON(const Mesh &mesh) const {
     llvm::json::Array names;
     for (const std::string &a : use.axes)
       names.push_back(a);
-    uses.push_back(llvm::json::Object{
-        {"kind", stringifyReshardKind(use.kind)},
-        {"axes", std::move(names)},
-        {"group_size", use.groupSize},
-        {"count", use.count},
-        {"bytes", use.bytes},
-        {"seconds", use.seconds},
-        {"lower_bound_seconds", use.lowerBoundSeconds}});
+    uses.push_back(
+        llvm::json::Object{{"kind", stringifyReshardKind(use.kind)},
+                           {"axes", std::move(names)},
+                           {"group_size", use.groupSize},
+                           {"count", use.count},
+                           {"bytes", use.bytes},
+                           {"seconds", use.seconds},
+                           {"lower_bound_seconds", use.lowerBoundSeconds}});
   }
   llvm::json::Object obj{{"candidate", label},
                          {"axes", std::move(axes)},

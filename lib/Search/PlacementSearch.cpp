@@ -94,10 +94,11 @@ std::string Embedding::str() const {
   os << "axes (";
   interleave(axisOrder, os, ",");
   os << ") on dims (";
-  interleave(dimOrder, os, [&](unsigned d) { os << "xyz"[d]; }, ",");
+  interleave(
+      dimOrder, os, [&](unsigned d) { os << "xyz"[d]; }, ",");
   os << "), ";
-  interleave(traversals, os,
-             [&](Traversal t) { os << stringifyTraversal(t); }, "/");
+  interleave(
+      traversals, os, [&](Traversal t) { os << stringifyTraversal(t); }, "/");
   return text;
 }
 
@@ -144,8 +145,8 @@ Placement embed(const Slice &slice, ArrayRef<int64_t> meshShape,
     ChipCoords chip = {0, 0, 0};
     int majorSum = 0;
     for (auto [i, dim] : enumerate(embedding.dimOrder)) {
-      chip[dim] = walk(embedding.traversals[i], digits[i], slice.extent(dim),
-                       majorSum);
+      chip[dim] =
+          walk(embedding.traversals[i], digits[i], slice.extent(dim), majorSum);
       majorSum += digits[i];
     }
     chipOf[logical] = slice.chipAt(chip);
@@ -352,7 +353,8 @@ SearchResult exhaustiveSearch(const Slice &slice,
     assert(placement && "a permutation is a bijection");
     PlacementScore score = scorer(*placement);
     if (best.size() < topK || score < best.back().score) {
-      best.push_back(RankedPlacement{std::move(*placement), score, "exhaustive"});
+      best.push_back(
+          RankedPlacement{std::move(*placement), score, "exhaustive"});
       std::stable_sort(best.begin(), best.end(),
                        [](const RankedPlacement &a, const RankedPlacement &b) {
                          return a.score < b.score;
@@ -371,8 +373,7 @@ SmallVector<int64_t> relabellingFor(const Placement &assignment,
                                     const Placement &target) {
   SmallVector<int64_t> sigma;
   for (unsigned d = 0; d < target.numDevices(); ++d)
-    sigma.push_back(
-        assignment.deviceAt(target.chipOf(d), target.slotOf(d)));
+    sigma.push_back(assignment.deviceAt(target.chipOf(d), target.slotOf(d)));
   return sigma;
 }
 

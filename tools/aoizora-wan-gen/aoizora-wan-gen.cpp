@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
@@ -60,6 +61,12 @@ static cl::opt<bool> loopOpt(
     "loop", cl::init(false), cl::cat(genCategory),
     cl::desc("emit the blocks as a stablehlo.while with a constant trip "
              "count over stacked [L,...] weights instead of unrolling them"));
+static cl::opt<int64_t> chunksOpt(
+    "attention-chunks", cl::init(1), cl::cat(genCategory),
+    cl::desc("compute self-attention over N query chunks in a constant-trip "
+             "stablehlo.while (dynamic_slice of q, dynamic_update_slice of "
+             "the output), so the scores are [B,H,S/N,S] instead of "
+             "[B,H,S,S]; 1: one block (default)"));
 static cl::opt<std::string> cfgOpt(
     "cfg", cl::init("batch"), cl::cat(genCategory),
     cl::desc("classifier-free guidance: batch (one forward of batch 2, "
@@ -142,6 +149,7 @@ struct Plan {
   int64_t S = 0;      // video tokens, padded to the sequence shards
   int64_t rawS = 0;   // before padding
   int64_t L = 0;      // blocks emitted
+  int64_t chunks = 1; // self-attention query chunks (--attention-chunks)
   bool twoPass = false, loop = false, gspmd = false;
   bool cfg = false, ulysses = false, ulyssesManual = false, ring = false,
        tp = false, fsdp = false;
@@ -185,6 +193,16 @@ struct Plan {
     return t;
   }
   AxisList tpAxes() const { return tp ? AxisList{"tp"} : AxisList{}; }
+  /// The axes that shard q's token dimension where self-attention computes
+  /// its scores: Ulysses (both forms) has moved "sp" to the heads by then.
+  AxisList queryTokenAxes() const {
+    AxisList t;
+    if (fsdp)
+      t.push_back("fsdp");
+    if (ring)
+      t.push_back("ring");
+    return t;
+  }
 };
 
 AxisList minus(AxisList axes, std::initializer_list<StringRef> drop) {
@@ -370,6 +388,50 @@ Plan makePlan() {
   check("the model dimension", p.model.D,
         p.fsdp ? AxisList{"fsdp"} : AxisList{},
         " (FSDP splits the weights' model dimension)");
+
+  // Query chunks of self-attention: the chunks split each device's query
+  // tokens (strided, see Writer::chunkedAttention), so the per-device
+  // query token count must be a multiple of N, and so is then S.
+  if (chunksOpt < 1)
+    fail("--attention-chunks must be a positive integer, got " +
+         std::to_string(chunksOpt));
+  p.chunks = chunksOpt;
+  if (p.chunks > 1) {
+    auto divisorsNear = [&](int64_t n) {
+      // The divisors of n closest to the requested count, below and above.
+      int64_t below = 0, above = 0;
+      for (int64_t c = p.chunks - 1; c >= 2 && !below; --c)
+        if (n % c == 0)
+          below = c;
+      for (int64_t c = p.chunks + 1; c <= n && !above; ++c)
+        if (n % c == 0)
+          above = c;
+      std::string s;
+      for (int64_t c : {below, above})
+        if (c)
+          s += (s.empty() ? "" : " or ") + std::to_string(c);
+      return s.empty() ? std::string() : "; nearest that divide it: " + s;
+    };
+    std::string sText = std::to_string(p.S) +
+                        (p.S != p.rawS ? " (padded from " +
+                                             std::to_string(p.rawS) + ")"
+                                       : "");
+    if (p.S % p.chunks != 0)
+      fail("--attention-chunks=" + std::to_string(p.chunks) +
+           ": the video token count S = " + sText +
+           " is not divisible by " + std::to_string(p.chunks) +
+           divisorsNear(p.S));
+    AxisList qAxes = p.queryTokenAxes();
+    int64_t perDevice = p.S / p.size(qAxes);
+    if (perDevice % p.chunks != 0)
+      fail("--attention-chunks=" + std::to_string(p.chunks) +
+           ": the per-device query tokens of self-attention (" +
+           std::to_string(perDevice) + " = S " + std::to_string(p.S) +
+           " / " + llvm::join(qAxes, "*") + " = " +
+           std::to_string(p.size(qAxes)) + " on mesh " + meshText +
+           ") are not divisible by " + std::to_string(p.chunks) +
+           divisorsNear(perDevice));
+  }
   return p;
 }
 

@@ -101,12 +101,12 @@ TEST(ReplicaGroupsTest, SourceTargetPairs) {
 
 TEST(TripCountTest, BackendConfigForms) {
   EXPECT_EQ(getKnownTripCount(R"({"known_trip_count":{"n":"10"}})"), 10);
-  EXPECT_EQ(getKnownTripCount(
-                R"({"known_trip_count":{"n":"25"},"known_init_step":{"init":"0","step":"1"}})"),
-            25);
+  EXPECT_EQ(
+      getKnownTripCount(
+          R"({"known_trip_count":{"n":"25"},"known_init_step":{"init":"0","step":"1"}})"),
+      25);
   EXPECT_EQ(getKnownTripCount(R"({"known_trip_count":{"n":7}})"), 7);
-  EXPECT_EQ(getKnownTripCount(R"("{\"known_trip_count\":{\"n\":\"4\"}}")"),
-            4);
+  EXPECT_EQ(getKnownTripCount(R"("{\"known_trip_count\":{\"n\":\"4\"}}")"), 4);
   EXPECT_EQ(getKnownTripCount(R"({"known_trip_count":{"n":"0"}})"), 0);
   EXPECT_FALSE(getKnownTripCount(R"({"known_induction_variable":{}})"));
   EXPECT_FALSE(getKnownTripCount(R"({"known_trip_count":{"n":"-3"}})"));
@@ -177,8 +177,9 @@ TEST(HloImportTest, EveryKindSynchronous) {
   ASSERT_NE(cp, nullptr);
   EXPECT_EQ(cp->kind, HloCollectiveKind::CollectivePermute);
   EXPECT_EQ(cp->bytesPerDevice, 16 * 256 * 4);
-  EXPECT_EQ(cp->pairs, (Pairs{{0, 0}, {1, 1}, {4, 2}, {5, 3}, {2, 4}, {3, 5},
-                              {6, 6}, {7, 7}}));
+  EXPECT_EQ(
+      cp->pairs,
+      (Pairs{{0, 0}, {1, 1}, {4, 2}, {5, 3}, {2, 4}, {3, 5}, {6, 6}, {7, 7}}));
   EXPECT_TRUE(cp->groups.empty());
   EXPECT_EQ(cp->groupMode, CollectiveGroupMode::CrossPartition);
 
@@ -343,8 +344,7 @@ ENTRY %main (p: f32[4]) -> f32[4] {
   HloImportResult r = importOrDie(text);
   EXPECT_TRUE(r.warnings.empty()) << joinWarnings(r.warnings);
   EXPECT_EQ(findCollective(r, "r")->groups, (Groups{{0, 1}}));
-  EXPECT_EQ(findCollective(r, "g")->groups,
-            (Groups{{0, 1, 2, 3, 4, 5, 6, 7}}));
+  EXPECT_EQ(findCollective(r, "g")->groups, (Groups{{0, 1, 2, 3, 4, 5, 6, 7}}));
   EXPECT_EQ(findCollective(r, "x")->groups, (Groups{{0, 1, 2, 3}}));
   // No replica_groups attribute at all is the same as `{}`.
   const ImportedCollective *n = findCollective(r, "n");
@@ -383,8 +383,7 @@ TEST(HloImportTest, GarbageBecomesLineNumberedWarnings) {
   EXPECT_TRUE(hasWarning(r.warnings, 18, "source-target pair")) << all;
   EXPECT_TRUE(hasWarning(r.warnings, 19, "use_global_device_ids 'maybe'"))
       << all;
-  EXPECT_TRUE(hasWarning(r.warnings, 20, "bytes taken from the result"))
-      << all;
+  EXPECT_TRUE(hasWarning(r.warnings, 20, "bytes taken from the result")) << all;
   EXPECT_TRUE(hasWarning(r.warnings, 21, "'send'")) << all;
   EXPECT_TRUE(hasWarning(r.warnings, 22, "unknown computation 'nowhere'"))
       << all;
@@ -409,8 +408,7 @@ TEST(HloImportTest, GarbageBecomesLineNumberedWarnings) {
 }
 
 TEST(HloImportTest, TruncatedFileIsAnError) {
-  llvm::Expected<HloImportResult> r =
-      importHloFile(inputPath("truncated.txt"));
+  llvm::Expected<HloImportResult> r = importHloFile(inputPath("truncated.txt"));
   ASSERT_FALSE(static_cast<bool>(r));
   std::string msg = llvm::toString(r.takeError());
   EXPECT_NE(msg.find("truncated.txt: line 12: unexpected end of input"),

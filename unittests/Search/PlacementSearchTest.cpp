@@ -124,11 +124,12 @@ static std::vector<MixCase> mixes() {
   std::vector<MixCase> cases;
   // Tensor parallel on the minor axis (all-reduce, 12 per step) and FSDP on
   // the major axis (all-gather, once).
-  cases.push_back({"tp_fsdp_2x4",
-                   "v5e:2x4",
-                   {2, 4},
-                   {overAxis(CollectiveKind::AllReduce, {2, 4}, 1, 8 * kMiB, 12),
-                    overAxis(CollectiveKind::AllGather, {2, 4}, 0, 64 * kMiB)}});
+  cases.push_back(
+      {"tp_fsdp_2x4",
+       "v5e:2x4",
+       {2, 4},
+       {overAxis(CollectiveKind::AllReduce, {2, 4}, 1, 8 * kMiB, 12),
+        overAxis(CollectiveKind::AllGather, {2, 4}, 0, 64 * kMiB)}});
   // Ulysses all-to-all over 4 and CFG all-gather over 2, the other way round.
   cases.push_back({"ulysses_cfg_4x2",
                    "v5e:2x4",
@@ -138,11 +139,11 @@ static std::vector<MixCase> mixes() {
   // Ring attention over all 8 plus a reduce-scatter over pairs.
   WeightedCollective ring = ringPermute(8, 16 * kMiB);
   ring.count = 7;
-  cases.push_back({"ring_attention_8",
-                   "v5e:2x4",
-                   {8},
-                   {ring, overAxis(CollectiveKind::ReduceScatter, {4, 2}, 1,
-                                   2 * kMiB)}});
+  cases.push_back(
+      {"ring_attention_8",
+       "v5e:2x4",
+       {8},
+       {ring, overAxis(CollectiveKind::ReduceScatter, {4, 2}, 1, 2 * kMiB)}});
   // A 2x2x2 v5p cube with all-reduces over each axis, different weights.
   cases.push_back(
       {"v5p_cube_3_axes",
@@ -161,8 +162,7 @@ TEST_P(SearchMatchesExhaustive, SameOptimum) {
   SearchResult exhaustive = exhaustiveSearch(slice, mix.step);
   SearchResult found = searchPlacements(slice, mix.mesh, mix.step, {});
   ASSERT_FALSE(found.ranked.empty());
-  EXPECT_NEAR(found.ranked[0].score.seconds,
-              exhaustive.ranked[0].score.seconds,
+  EXPECT_NEAR(found.ranked[0].score.seconds, exhaustive.ranked[0].score.seconds,
               1e-9 * exhaustive.ranked[0].score.seconds);
   // And never worse than the default order.
   PlacementScore fallback =
@@ -210,8 +210,8 @@ TEST(PlacementSearchTest, LocalSearchImprovesAScrambledStart) {
   // budget does not move it from there.
   Slice slice = parseSlice("v5e:2x4");
   std::vector<WeightedCollective> step = {ringPermute(8, kMiB)};
-  Placement scrambled = cantFail(
-      Placement::fromChips(slice, {0, 7, 2, 5, 4, 3, 6, 1}, {}));
+  Placement scrambled =
+      cantFail(Placement::fromChips(slice, {0, 7, 2, 5, 4, 3, 6, 1}, {}));
   RankedPlacement seed{scrambled, scorePlacement(slice, scrambled, step),
                        "scrambled"};
   SearchOptions options;
@@ -253,8 +253,8 @@ TEST(PlacementSearchTest, StallStopsAStartEarly) {
 TEST(PlacementSearchTest, RelabellingMovesEachDeviceOntoItsTargetChip) {
   Slice slice = parseSlice("v5e:2x4");
   Placement assignment = Placement::defaultFor(slice);
-  Placement target = embed(slice, {2, 4},
-                           {{1, 0}, {0, 1}, {Traversal::Snake, Traversal::Linear}});
+  Placement target = embed(
+      slice, {2, 4}, {{1, 0}, {0, 1}, {Traversal::Snake, Traversal::Linear}});
   SmallVector<int64_t> sigma = relabellingFor(assignment, target);
   // After relabelling, device i is device sigma[i] of the assignment, which
   // sits on target's chip of i.

@@ -1,4 +1,5 @@
-//===- Candidates.h - Candidate meshes, their estimates, pruning -*- C++ -*-===//
+//===- Candidates.h - Candidate meshes, their estimates, pruning -*- C++
+//-*-===//
 //
 // A candidate keeps the module's axis names and gives each a size; the sizes
 // multiply to the device count. Each candidate prices the propagation result
@@ -123,12 +124,10 @@ struct CandidateEstimate {
 
 /// Prices \p result for \p candidate on \p slice; collectives are placed on
 /// \p placement (the slice's default order in the passes).
-CandidateEstimate estimateCandidate(const TensorGraph &graph,
-                                    const PropagationResult &result,
-                                    const Candidate &candidate,
-                                    const Slice &slice,
-                                    const Placement &placement,
-                                    const EstimateOptions &options);
+CandidateEstimate
+estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
+                  const Candidate &candidate, const Slice &slice,
+                  const Placement &placement, const EstimateOptions &options);
 
 /// What pruning needs of an estimate.
 struct CandidateScore {
