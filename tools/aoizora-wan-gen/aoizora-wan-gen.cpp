@@ -54,9 +54,9 @@ static cl::opt<int64_t> tokensOpt(
     "tokens", cl::init(0), cl::cat(genCategory),
     cl::desc("override the video token count S (small test modules; 0: from "
              "--resolution)"));
-static cl::opt<int64_t> layersOpt(
-    "layers", cl::init(0), cl::cat(genCategory),
-    cl::desc("number of DiT blocks (0: the model's 30 or 40)"));
+static cl::opt<int64_t>
+    layersOpt("layers", cl::init(0), cl::cat(genCategory),
+              cl::desc("number of DiT blocks (0: the model's 30 or 40)"));
 static cl::opt<bool> loopOpt(
     "loop", cl::init(false), cl::cat(genCategory),
     cl::desc("emit the blocks as a stablehlo.while with a constant trip "
@@ -228,13 +228,16 @@ std::vector<std::pair<std::string, int64_t>> parseMesh(StringRef text) {
       fail("--mesh: expected name=size, got '" + part.trim() + "'");
     if (!llvm::isAlpha(name.front()) && name.front() != '_')
       fail("--mesh: axis name '" + name + "' must start with a letter or _");
-    if (!llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; }))
+    if (!llvm::all_of(name,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; }))
       fail("--mesh: axis name '" + name +
            "' may only contain letters, digits and _");
     int64_t n;
     if (size.getAsInteger(10, n) || n < 1)
-      fail("--mesh: size of axis '" + name + "' must be a positive integer, "
-           "got '" + size + "'");
+      fail("--mesh: size of axis '" + name +
+           "' must be a positive integer, "
+           "got '" +
+           size + "'");
     for (auto &a : mesh)
       if (a.first == name)
         fail("--mesh: axis '" + name + "' appears twice");
@@ -278,7 +281,8 @@ Plan makePlan() {
   p.B = p.twoPass ? 1 : 2;
 
   // Strategy.
-  std::string strategy = strategyOpt.empty() ? std::string("cfg+ulysses+tp") : std::string(strategyOpt);
+  std::string strategy = strategyOpt.empty() ? std::string("cfg+ulysses+tp")
+                                             : std::string(strategyOpt);
   llvm::SmallVector<StringRef> parts;
   StringRef(strategy).split(parts, '+', -1, /*KeepEmpty=*/true);
   std::set<std::string> seen;
@@ -412,24 +416,25 @@ Plan makePlan() {
           s += (s.empty() ? "" : " or ") + std::to_string(c);
       return s.empty() ? std::string() : "; nearest that divide it: " + s;
     };
-    std::string sText = std::to_string(p.S) +
-                        (p.S != p.rawS ? " (padded from " +
-                                             std::to_string(p.rawS) + ")"
-                                       : "");
+    std::string sText =
+        std::to_string(p.S) +
+        (p.S != p.rawS ? " (padded from " + std::to_string(p.rawS) + ")" : "");
     if (p.S % p.chunks != 0)
       fail("--attention-chunks=" + std::to_string(p.chunks) +
-           ": the video token count S = " + sText +
-           " is not divisible by " + std::to_string(p.chunks) +
-           divisorsNear(p.S));
+           ": the video token count S = " + sText + " is not divisible by " +
+           std::to_string(p.chunks) + divisorsNear(p.S));
     AxisList qAxes = p.queryTokenAxes();
     int64_t perDevice = p.S / p.size(qAxes);
     if (perDevice % p.chunks != 0)
       fail("--attention-chunks=" + std::to_string(p.chunks) +
-           ": the per-device query tokens of self-attention (" +
-           std::to_string(perDevice) + " = S " + std::to_string(p.S) +
-           " / " + llvm::join(qAxes, "*") + " = " +
-           std::to_string(p.size(qAxes)) + " on mesh " + meshText +
-           ") are not divisible by " + std::to_string(p.chunks) +
+           ": the per-device query tokens of self-attention, S / " +
+           llvm::join(qAxes, "*") + " = " + std::to_string(p.S) + " / " +
+           std::to_string(p.size(qAxes)) + " = " + std::to_string(perDevice) +
+           " on mesh " + meshText +
+           (p.ulysses || p.ulyssesManual
+                ? " (Ulysses has gathered the tokens over sp by then)"
+                : "") +
+           ", are not divisible by " + std::to_string(p.chunks) +
            divisorsNear(perDevice));
   }
   return p;
@@ -696,8 +701,7 @@ private:
     indent += 2;
     line() << s << " = \"stablehlo.add\"(" << a << ", " << b
            << ") : (tensor<bf16>, tensor<bf16>) -> tensor<bf16>\n";
-    line() << "\"stablehlo.return\"(" << s
-           << ") : (tensor<bf16>) -> ()\n";
+    line() << "\"stablehlo.return\"(" << s << ") : (tensor<bf16>) -> ()\n";
     indent -= 2;
     line() << "}) : (" << typeOf(x) << ", tensor<bf16>) -> " << typeOf(r)
            << "\n";
@@ -710,9 +714,8 @@ private:
       strides.push_back(1);
     }
     return op("stablehlo.slice", {x}, shape,
-              "limit_indices = " + i64Array(limit) +
-                  ", start_indices = " + i64Array(start) +
-                  ", strides = " + i64Array(strides),
+              "limit_indices = " + i64Array(limit) + ", start_indices = " +
+                  i64Array(start) + ", strides = " + i64Array(strides),
               "", hint);
   }
   /// A sharding constraint (Shardy) or custom_call @Sharding (GSPMD).
@@ -751,6 +754,122 @@ private:
     Val db = broadcast(den, pv.shape, {0, 1, 2}, "denb");
     Val o = ew("divide", {pv, db}, "attn");
     return transpose(o, {0, 2, 1, 3}, hint);
+  }
+
+  /// A `stablehlo.while` of \p trips iterations in the form stage 1 counts
+  /// as a constant trip count (docs/stage1.md): a counter carried first,
+  /// from 0, +1 per trip, `compare LT` a constant. \p body gets the counter
+  /// and the carried values and returns their next values; the loop's
+  /// results for \p init are returned.
+  std::vector<Val>
+  countedLoop(StringRef hint, int64_t trips, const std::vector<Val> &init,
+              llvm::function_ref<std::vector<Val>(const Val &,
+                                                  const std::vector<Val> &)>
+                  body) {
+    std::vector<Val> all{constantScalar("0", "i64", "i0")};
+    all.insert(all.end(), init.begin(), init.end());
+    std::vector<Val> condArgs, bodyArgs;
+    for (const Val &x : all) {
+      condArgs.push_back({fresh("ca"), x.shape, x.elt});
+      bodyArgs.push_back({fresh("ba"), x.shape, x.elt});
+    }
+    auto sig = [&](const std::vector<Val> &args) {
+      std::string s;
+      for (auto [j, a] : llvm::enumerate(args))
+        s += (j ? ", " : "") + a.name + ": " + typeOf(a);
+      return s;
+    };
+    std::string w = fresh(hint);
+    line() << w << ":" << all.size() << " = \"stablehlo.while\"("
+           << namesOf(all) << ") ({\n";
+    line() << "^bb0(" << sig(condArgs) << "):\n";
+    indent += 2;
+    Val limit = constantScalar(std::to_string(trips), "i64", "trips");
+    Val cmp = op("stablehlo.compare", {condArgs[0], limit}, {},
+                 "comparison_direction = #stablehlo<comparison_direction LT>",
+                 "", "more", "i1");
+    line() << "\"stablehlo.return\"(" << cmp.name << ") : (tensor<i1>) -> ()\n";
+    indent -= 2;
+    line() << "}, {\n";
+    line() << "^bb0(" << sig(bodyArgs) << "):\n";
+    indent += 2;
+    std::vector<Val> carried(bodyArgs.begin() + 1, bodyArgs.end());
+    std::vector<Val> next = body(bodyArgs[0], carried);
+    Val one = constantScalar("1", "i64", "one");
+    std::vector<Val> yield{
+        op("stablehlo.add", {bodyArgs[0], one}, {}, "", "", "inext", "i64")};
+    yield.insert(yield.end(), next.begin(), next.end());
+    line() << "\"stablehlo.return\"(" << namesOf(yield) << ") : ("
+           << typesOf(yield) << ") -> ()\n";
+    indent -= 2;
+    line() << "}) : (" << typesOf(all) << ") -> (" << typesOf(all) << ")\n";
+    std::vector<Val> results;
+    for (auto [j, x] : llvm::enumerate(init))
+      results.push_back({w + "#" + std::to_string(j + 1), x.shape, x.elt});
+    return results;
+  }
+  /// `dynamic_slice` of size 1 at \p index along dimension \p dim (the
+  /// other dimensions whole), with that dimension reshaped away.
+  Val sliceChunk(const Val &x, int64_t dim, const Val &index, StringRef hint) {
+    Val zero = constantScalar("0", "i64", "z");
+    std::vector<Val> operands{x};
+    Shape one = x.shape, dropped;
+    one[dim] = 1;
+    for (int64_t j = 0; j < int64_t(x.shape.size()); ++j) {
+      operands.push_back(j == dim ? index : zero);
+      if (j != dim)
+        dropped.push_back(x.shape[j]);
+    }
+    Val sl = op("stablehlo.dynamic_slice", operands, one,
+                "slice_sizes = " + i64Array(one), "", hint);
+    return reshape(sl, dropped, hint);
+  }
+  /// Writes \p update (\p base's shape without dimension \p dim) into
+  /// \p base at \p index along \p dim with `dynamic_update_slice`.
+  Val updateChunk(const Val &base, const Val &update, int64_t dim,
+                  const Val &index, StringRef hint) {
+    Val zero = constantScalar("0", "i64", "z");
+    Shape one = base.shape;
+    one[dim] = 1;
+    std::vector<Val> operands{base, reshape(update, one, hint)};
+    for (int64_t j = 0; j < int64_t(base.shape.size()); ++j)
+      operands.push_back(j == dim ? index : zero);
+    return op("stablehlo.dynamic_update_slice", operands, base.shape, "", "",
+              hint);
+  }
+  /// q[b,s,h,d] with its tokens split into N strided chunks:
+  /// [b, s/N, N, h, d], chunk i holding the tokens t with t mod N == i.
+  /// Strided so that the token dimension keeps its shards on the major
+  /// s/N part (stage 1's reshape rule) and slicing a chunk (dimension 2)
+  /// never cuts a sharded dimension: each device processes 1/N of its own
+  /// query tokens per trip, with no communication.
+  Val chunkTokens(const Val &q, StringRef hint) {
+    int64_t N = p.chunks;
+    return reshape(q, {q.shape[0], q.shape[1] / N, N, q.shape[2], q.shape[3]},
+                   hint);
+  }
+
+  /// attention() over p.chunks query chunks (--attention-chunks): a
+  /// constant-trip loop whose body slices one chunk of q, attends to all of
+  /// k and v (scores [b,h,s/N,sk]) and writes the chunk's output into the
+  /// carried output buffer. The buffer starts as q's chunked view (same
+  /// shape and sharding, every chunk overwritten), so no replicated zero
+  /// buffer is materialised.
+  Val chunkedAttention(const Val &q, const Val &k, const Val &v,
+                       StringRef hint) {
+    if (p.chunks <= 1)
+      return attention(q, k, v, hint);
+    line() << "// self-attention over " << p.chunks
+           << " strided query chunks (--attention-chunks)\n";
+    Val q5 = chunkTokens(q, "qchunks");
+    std::vector<Val> out = countedLoop(
+        "chunks", p.chunks, {q5, q5, k, v},
+        [&](const Val &i, const std::vector<Val> &c) -> std::vector<Val> {
+          Val qc = sliceChunk(c[0], 2, i, "qc");
+          Val oc = attention(qc, c[2], c[3], "oc");
+          return {c[0], updateChunk(c[1], oc, 2, i, "ochunks"), c[2], c[3]};
+        });
+    return reshape(out[1], q.shape, hint);
   }
 
   struct BlockWeights {
@@ -801,8 +920,8 @@ private:
   /// Self-attention core on q,k,v [B,S,H,d] sharded [{b},{tokens},{tp},{}];
   /// returns [B,S,H,d] sharded the same way.
   Val selfAttentionCore(Val q, Val k, Val v);
-  Val manualUlysses(const Val &q, const Val &k, const Val &v,
-                    const Spec &qSpec, const Spec &kvSpec);
+  Val manualUlysses(const Val &q, const Val &k, const Val &v, const Spec &qSpec,
+                    const Spec &kvSpec);
   Val manualRing(const Val &q, const Val &k, const Val &v, const Spec &qSpec,
                  const Spec &kvSpec);
   /// Opens an sdy.manual_computation over q, k, v whose manual axes are
@@ -810,9 +929,9 @@ private:
   /// device and explicit collectives' bytes are exact); returns its result
   /// and the body's block arguments. The caller writes the body and closes
   /// it.
-  std::array<Val, 4> openManualBody(StringRef name, const Val &q,
-                                    const Val &k, const Val &v,
-                                    const Spec &qSpec, const Spec &kvSpec);
+  std::array<Val, 4> openManualBody(StringRef name, const Val &q, const Val &k,
+                                    const Val &v, const Spec &qSpec,
+                                    const Spec &kvSpec);
   Val block(const Val &x, const Val &ctx, const BlockWeights &w);
   void forwardFunction();
   void mainFunction();
@@ -836,13 +955,13 @@ std::array<Val, 4> Writer::openManualBody(StringRef name, const Val &q,
   Val kl{fresh("kl"), localShape(k.shape, kvSpec)};
   Val vl{fresh("vl"), localShape(v.shape, kvSpec)};
   line() << r.name << " = \"sdy.manual_computation\"(" << q.name << ", "
-         << k.name << ", " << v.name << ") <{in_shardings = "
-         << sdyPerValue({qSpec, kvSpec, kvSpec}) << ", manual_axes = "
-         << "#sdy<manual_axes{" << manual << "}>, out_shardings = "
-         << sdyPerValue({qSpec}) << "}> ({\n";
-  line() << "^bb0(" << ql.name << ": " << typeOf(ql) << ", " << kl.name
-         << ": " << typeOf(kl) << ", " << vl.name << ": " << typeOf(vl)
-         << "):\n";
+         << k.name << ", " << v.name
+         << ") <{in_shardings = " << sdyPerValue({qSpec, kvSpec, kvSpec})
+         << ", manual_axes = "
+         << "#sdy<manual_axes{" << manual
+         << "}>, out_shardings = " << sdyPerValue({qSpec}) << "}> ({\n";
+  line() << "^bb0(" << ql.name << ": " << typeOf(ql) << ", " << kl.name << ": "
+         << typeOf(kl) << ", " << vl.name << ": " << typeOf(vl) << "):\n";
   indent += 2;
   return {r, ql, kl, vl};
 }
@@ -858,16 +977,14 @@ Val Writer::manualUlysses(const Val &q, const Val &k, const Val &v,
     Shape shape = x.shape;
     shape[split] /= n;
     shape[concatDim] *= n;
-    return op("stablehlo.all_to_all", {x}, shape,
-              "channel_handle = #stablehlo.channel_handle<handle = " +
-                  std::to_string(++channel) +
-                  ", type = 1>, concat_dimension = " +
-                  std::to_string(concatDim) +
-                  " : i64, replica_groups = " + groups +
-                  ", split_count = " + std::to_string(n) +
-                  " : i64, split_dimension = " + std::to_string(split) +
-                  " : i64",
-              "", hint);
+    return op(
+        "stablehlo.all_to_all", {x}, shape,
+        "channel_handle = #stablehlo.channel_handle<handle = " +
+            std::to_string(++channel) + ", type = 1>, concat_dimension = " +
+            std::to_string(concatDim) + " : i64, replica_groups = " + groups +
+            ", split_count = " + std::to_string(n) +
+            " : i64, split_dimension = " + std::to_string(split) + " : i64",
+        "", hint);
   };
   Val qh = a2a(ql, 2, 1, "qh");
   Val kh = a2a(kl, 2, 1, "kh");
@@ -891,7 +1008,7 @@ Val Writer::manualUlysses(const Val &q, const Val &k, const Val &v,
     kh = gather(kh, "kg");
     vh = gather(vh, "vg");
   }
-  Val o = attention(qh, kh, vh, "oh");
+  Val o = chunkedAttention(qh, kh, vh, "oh");
   // ... and back from heads to tokens for the output.
   Val ot = a2a(o, 1, 2, "ot");
   line() << "\"sdy.return\"(" << ot.name << ") : (" << typeOf(ot)
@@ -920,14 +1037,41 @@ Val Writer::manualRing(const Val &q, const Val &k, const Val &v,
     }
     pairs = denseGroups(rows);
   }
-  // One step: scores against one block, accumulate PV and row sums.
-  auto step = [&](const Val &kb, const Val &vb, const Val &acc,
-                  const Val &den) -> std::pair<Val, Val> {
-    Val s = dot(ql, kb, {0, 2}, {0, 2}, {3}, {3}, "scores");
+  // Queries against one block: scores, accumulate PV and row sums.
+  auto attend = [&](const Val &qb, const Val &kb, const Val &vb, const Val &acc,
+                    const Val &den) -> std::pair<Val, Val> {
+    Val s = dot(qb, kb, {0, 2}, {0, 2}, {3}, {3}, "scores");
     Val e = ew("exponential", {s}, "probs");
     Val d = reduceSum(e, {3}, "den");
     Val pv = dot(e, vb, {0, 1}, {0, 2}, {3}, {1}, "pv");
     return {ew("add", {acc, pv}, "acc"), ew("add", {den, d}, "densum")};
+  };
+  // One step: all local queries against one block; with --attention-chunks
+  // a loop over the strided query chunks (as chunkedAttention) that slices
+  // the chunk's accumulators too and writes them back.
+  Val q5;
+  if (p.chunks > 1)
+    q5 = chunkTokens(ql, "qchunks");
+  auto step = [&](const Val &kb, const Val &vb, const Val &acc,
+                  const Val &den) -> std::pair<Val, Val> {
+    if (p.chunks <= 1)
+      return attend(ql, kb, vb, acc, den);
+    int64_t N = p.chunks, b = acc.shape[0], h = acc.shape[1],
+            c = acc.shape[2] / N, d = acc.shape[3];
+    Val acc5 = reshape(acc, {b, h, c, N, d}, "accchunks");
+    Val den4 = reshape(den, {b, h, c, N}, "denchunks");
+    std::vector<Val> r = countedLoop(
+        "chunks", N, {q5, kb, vb, acc5, den4},
+        [&](const Val &i, const std::vector<Val> &x) -> std::vector<Val> {
+          Val qc = sliceChunk(x[0], 2, i, "qc");
+          Val ac = sliceChunk(x[3], 3, i, "accc");
+          Val dc = sliceChunk(x[4], 3, i, "denc");
+          auto [a2, d2] = attend(qc, x[1], x[2], ac, dc);
+          return {x[0], x[1], x[2], updateChunk(x[3], a2, 3, i, "accchunks"),
+                  updateChunk(x[4], d2, 3, i, "denchunks")};
+        });
+    return {reshape(r[3], acc.shape, "acc"),
+            reshape(r[4], den.shape, "densum")};
   };
   Shape accShape{ql.shape[0], ql.shape[2], ql.shape[1], ql.shape[3]};
   Shape denShape{ql.shape[0], ql.shape[2], ql.shape[1]};
@@ -962,21 +1106,22 @@ Val Writer::manualRing(const Val &q, const Val &k, const Val &v,
     line() << "}, {\n";
     line() << "^bb0(" << sig(bodyArgs) << "):\n";
     indent += 2;
-    auto [acc2, den2] = step(bodyArgs[1], bodyArgs[2], bodyArgs[3], bodyArgs[4]);
+    auto [acc2, den2] =
+        step(bodyArgs[1], bodyArgs[2], bodyArgs[3], bodyArgs[4]);
     std::string perm = "channel_handle = #stablehlo.channel_handle<handle = ";
-    Val kn = op("stablehlo.collective_permute", {bodyArgs[1]},
-                bodyArgs[1].shape,
-                perm + std::to_string(++channel) +
-                    ", type = 1>, source_target_pairs = " + pairs,
-                "", "knext");
-    Val vn = op("stablehlo.collective_permute", {bodyArgs[2]},
-                bodyArgs[2].shape,
-                perm + std::to_string(++channel) +
-                    ", type = 1>, source_target_pairs = " + pairs,
-                "", "vnext");
+    Val kn =
+        op("stablehlo.collective_permute", {bodyArgs[1]}, bodyArgs[1].shape,
+           perm + std::to_string(++channel) +
+               ", type = 1>, source_target_pairs = " + pairs,
+           "", "knext");
+    Val vn =
+        op("stablehlo.collective_permute", {bodyArgs[2]}, bodyArgs[2].shape,
+           perm + std::to_string(++channel) +
+               ", type = 1>, source_target_pairs = " + pairs,
+           "", "vnext");
     Val one = constantScalar("1", "i64", "one");
-    Val next = op("stablehlo.add", {bodyArgs[0], one}, {}, "", "", "inext",
-                  "i64");
+    Val next =
+        op("stablehlo.add", {bodyArgs[0], one}, {}, "", "", "inext", "i64");
     std::vector<Val> yield{next, kn, vn, acc2, den2};
     line() << "\"stablehlo.return\"(" << namesOf(yield) << ") : ("
            << typesOf(yield) << ") -> ()\n";
@@ -1021,7 +1166,7 @@ Val Writer::selfAttentionCore(Val q, Val k, Val v) {
   else if (p.ulyssesManual)
     o = manualUlysses(q, k, v, qSpec, kvSpec);
   else
-    o = attention(q, k, v, "o");
+    o = chunkedAttention(q, k, v, "o");
   if (p.ulysses)
     o = constrain(o, headSpec(tokens, tp), "ob");
   return o;
@@ -1117,7 +1262,8 @@ void Writer::forwardFunction() {
     }
 
   line() << "\"func.func\"() <{function_type = (" << typesOf(args) << ") -> "
-         << typeOf(Shape{B, S, kPatchFeatures}) << ", sym_name = \"dit_forward\", "
+         << typeOf(Shape{B, S, kPatchFeatures})
+         << ", sym_name = \"dit_forward\", "
          << "sym_visibility = \"private\"}> ({\n";
   line() << "^bb0(";
   for (auto [i, a] : llvm::enumerate(args))
@@ -1217,7 +1363,8 @@ void Writer::mainFunction() {
   for (unsigned l = 0; l < layerArgs; ++l)
     for (const WeightInfo &info : kWeights) {
       Shape s{info.ffnIn ? F : D, info.ffnOut ? F : D};
-      Spec spec = storedSpec(info.column ? WeightRole::Column : WeightRole::Row);
+      Spec spec =
+          storedSpec(info.column ? WeightRole::Column : WeightRole::Row);
       if (p.loop) {
         s.insert(s.begin(), p.L);
         spec.insert(spec.begin(), AxisList{});
@@ -1276,13 +1423,18 @@ void Writer::mainFunction() {
 }
 
 void Writer::module() {
-  std::string strategy = strategyOpt.empty() ? std::string("cfg+ulysses+tp") : std::string(strategyOpt);
+  std::string strategy = strategyOpt.empty() ? std::string("cfg+ulysses+tp")
+                                             : std::string(strategyOpt);
   std::string meshText;
   for (auto [i, a] : llvm::enumerate(p.mesh))
     meshText += (i ? "," : "") + a.first + "=" + std::to_string(a.second);
   os << "// Generated by aoizora-wan-gen: Wan 2.1 T2V " << p.model.name
-     << " DiT, " << p.L << " block(s)" << (p.loop ? " in a stablehlo.while" : "")
-     << ", strategy " << strategy << " on mesh " << meshText
+     << " DiT, " << p.L << " block(s)"
+     << (p.loop ? " in a stablehlo.while" : "") << ", strategy " << strategy
+     << " on mesh " << meshText
+     << (p.chunks > 1 ? ", self-attention in " + std::to_string(p.chunks) +
+                            " query chunks"
+                      : std::string())
      << (p.gspmd ? " (GSPMD shardings)" : " (Shardy)") << ".\n";
   os << "// D=" << p.model.D << ", heads=" << p.model.H << "x" << kHeadDim
      << ", FFN " << p.model.F << ", text context " << kTextTokens
@@ -1294,8 +1446,8 @@ void Writer::module() {
      << ", bf16.\n";
   os << "// Dimensions: shared/reference/dit-workloads.md §1.1-1.4; "
         "strategies: §2.2; docs/workloads.md.\n";
-  os << "\"builtin.module\"() <{sym_name = \"wan21_" << (p.model.name == "14b" ? "14b" : "1_3b")
-     << "\"}> ({\n";
+  os << "\"builtin.module\"() <{sym_name = \"wan21_"
+     << (p.model.name == "14b" ? "14b" : "1_3b") << "\"}> ({\n";
   indent = 2;
   if (!p.gspmd) {
     line() << "\"sdy.mesh\"() <{mesh = #sdy.mesh<[";
