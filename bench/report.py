@@ -85,10 +85,11 @@ def main():
     out.append("## Plan quality on Wan 2.1 scenarios\n")
     out.append(
         "Every row is one `aoizora-wan-gen` module (the whole DiT forward "
-        "with CFG, layers as a `stablehlo.while`) planned by `aoizora-opt "
-        "--az-plan='topology=SLICE check-memory=false simulate=true'`. All "
-        "times are modeled one-step latencies (compute roofline + "
-        "communication on the placement, no overlap; "
+        "with CFG, layers as a `stablehlo.while`, self-attention over query "
+        "chunks: the `attention_chunks` column of the CSV) planned by "
+        "`aoizora-opt --az-plan='topology=SLICE simulate=true'`, with stage "
+        "1's HBM check on. All times are modeled one-step latencies "
+        "(compute roofline + communication on the placement, no overlap; "
         "[cost-model.md](cost-model.md)):\n\n"
         "- **a**: a topology-oblivious auto-parallel planner: the candidate "
         "mesh with the best per-axis alpha-beta estimate (as XLA "
@@ -100,16 +101,17 @@ def main():
         "- **c**: AoiZora's plan (candidate and placement).\n\n"
         "The module mesh per family: CFG on 2 devices, the head-splitting "
         "axis (Ulysses `sp` or TP `tp`) as large as the heads allow, the rest "
-        "on `fsdp` (USP: on `ring`); the planner searches every other size "
-        "assignment of the same axes. USP modules hold manual computations, "
-        "so their axis sizes are fixed and only the placement is planned. "
-        "`check-memory=false`: the generated attention materialises the "
-        "S x S scores, so the memory estimate would reject every 720p "
-        "candidate; memory is not part of this comparison.\n")
+        "on `fsdp`; the planner searches every other size assignment of the "
+        "same axes. USP modules (`cfg+fsdp+usp`: a ring of 2, Ulysses over "
+        "2, the rest on fsdp) hold manual computations, so their axis sizes "
+        "are fixed and only the placement is planned. A row that says no "
+        "candidate fits is stage 1's verdict that every mesh of the module's "
+        "axes exceeds the chip's HBM (or leaves a dimension indivisible), "
+        "e.g. Wan 14B at 720p on 4 v5e chips.\n")
     if summary:
         out.append(
             f"Summary over {summary['scenarios']} scenarios "
-            f"({summary['failed']} failed): geometric mean a/c = "
+            f"({summary['failed']} without a plan): geometric mean a/c = "
             f"{fmt(summary['geomean_a_over_c'], '.3f')}, b/c = "
             f"{fmt(summary['geomean_b_over_c'], '.3f')}; largest a/c = "
             f"{fmt(summary['max_a_over_c'], '.2f')}, largest b/c = "

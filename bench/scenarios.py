@@ -29,6 +29,11 @@ SLICES = ["v5e:2x2", "v5e:2x4", "v5e:4x4", "v5e:4x8", "v5e:8x8",
           "v5e:16x16", "v6e:4x4", "v5p:2x2x2", "v5p:4x4x4"]
 FAMILIES = ["ulysses", "usp", "tp"]
 
+# Odd counts first: a chunk then keeps the token count's factors of two,
+# which every candidate's power-of-two token shards need; powers of two
+# when the generator padded the tokens to one.
+CHUNK_CHOICES = (15, 9, 5, 3, 16, 8, 4, 2, 1)
+
 OBLIVIOUS = "topology-oblivious (alpha-beta) planner"
 OBLIVIOUS_MESH_UTILS = OBLIVIOUS + " + mesh_utils order"
 
@@ -50,8 +55,8 @@ def largest_power_of_two_dividing(n):
 def module_mesh(family, devices, heads):
     """The mesh the generated module is written for: CFG on 2 devices, the
     family's head-splitting axis as large as the heads allow (Ulysses and
-    TP split heads, dit-workloads.md §1.6), the rest on fsdp (or on the
-    ring for USP). The planner then searches every other size assignment."""
+    TP split heads, dit-workloads.md §1.6), the rest on fsdp. The planner
+    then searches every other size assignment."""
     head_split = largest_power_of_two_dividing(heads)
     rest = devices // 2
     if family == "ulysses":
@@ -61,10 +66,13 @@ def module_mesh(family, devices, heads):
         tp = min(head_split, rest)
         return "cfg+fsdp+tp", f"cfg=2,fsdp={rest // tp},tp={tp}"
     if family == "usp":
+        # Manual computations fix USP's axis sizes, so the module mesh is the
+        # only candidate: a ring of 2 and Ulysses over 2 (when the slice has
+        # the devices), the rest on fsdp to shard the weights.
         ring = 2 if rest >= 2 else 1
-        sp = min(head_split, rest // ring)
-        ring = rest // sp
-        return "cfg+usp", f"cfg=2,sp={sp},ring={ring}"
+        sp = min(head_split, 2, rest // ring)
+        fsdp = rest // (ring * sp)
+        return "cfg+fsdp+usp", f"cfg=2,fsdp={fsdp},sp={sp},ring={ring}"
     raise ValueError(family)
 
 
@@ -80,11 +88,21 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
     gen = [os.path.join(args.build_dir, "bin", "aoizora-wan-gen"),
            f"--model={model}", f"--resolution={resolution}", "--loop",
            f"--strategy={strategy}", f"--mesh={mesh}", "-o", module]
-    done = subprocess.run(gen, capture_output=True, text=True)
+    # With the memory check, attention runs over query chunks (blocked
+    # attention, as Wan's flash attention does) so that the S x S scores do
+    # not dominate the estimate: the first of CHUNK_CHOICES that divides
+    # the module's per-device query tokens (the generator refuses others).
+    for chunks in (CHUNK_CHOICES if args.check_memory else (1,)):
+        done = subprocess.run(gen + [f"--attention-chunks={chunks}"],
+                              capture_output=True, text=True)
+        if done.returncode == 0:
+            row["attention_chunks"] = chunks
+            break
     if done.returncode != 0:
         row["error"] = "generator: " + done.stderr.strip().splitlines()[-1]
         return row
-    options = (f"topology={slice_name} check-memory=false simulate=true "
+    check = "true" if args.check_memory else "false"
+    options = (f"topology={slice_name} check-memory={check} simulate=true "
                f"apply=false plan-file={plan_file}")
     opt = [os.path.join(args.build_dir, "bin", "aoizora-opt"), module,
            f"--az-plan={options}", "-o", os.devnull]
@@ -92,8 +110,12 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
     done = subprocess.run(opt, capture_output=True, text=True)
     row["planning_seconds"] = time.perf_counter() - start
     if done.returncode != 0:
-        errors = [l for l in done.stderr.splitlines() if "error:" in l]
-        row["error"] = "az-plan: " + (errors[0] if errors else "failed")
+        errors = [l.split("error: ", 1)[1] for l in done.stderr.splitlines()
+                  if "error: " in l]
+        if errors and "rejected every candidate" in errors[0]:
+            row["error"] = "no candidate mesh fits (stage 1 rejects all)"
+        else:
+            row["error"] = "az-plan: " + (errors[0] if errors else "failed")
         return row
     with open(plan_file) as f:
         plan = json.load(f)
@@ -146,7 +168,7 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
 
 
 COLUMNS = ["model", "resolution", "slice", "devices", "family", "strategy",
-           "module_mesh", "oblivious_mesh", "a_seconds", "b_seconds",
+           "module_mesh", "attention_chunks", "oblivious_mesh", "a_seconds", "b_seconds",
            "c_seconds", "a_over_c", "b_over_c", "chosen_mesh",
            "chosen_order", "c_comm_analytic", "c_comm_simulated",
            "a_comm_analytic", "a_comm_simulated", "b_comm_analytic",
@@ -258,6 +280,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", default="build")
     parser.add_argument("--results", default="bench/results")
+    parser.add_argument("--no-check-memory", dest="check_memory",
+                        action="store_false",
+                        help="plan without the HBM check (and unchunked "
+                             "attention)")
     parser.add_argument("--quick", action="store_true",
                         help="only 1.3b 480p on v5e:2x4 and v5e:4x4")
     args = parser.parse_args()
@@ -292,6 +318,7 @@ def main():
     sims = [r["c_comm_simulated"] / r["c_comm_analytic"] for r in ok
             if r.get("c_comm_simulated") is not None and r["c_comm_analytic"]]
     summary = {
+        "check_memory": args.check_memory,
         "scenarios": len(rows),
         "failed": len(rows) - len(ok),
         "geomean_a_over_c": geomean([r.get("a_over_c") for r in ok]),
