@@ -23,6 +23,7 @@
 #include "AoiZora/Search/PlacementSearch.h"
 #include "AoiZora/Sim/CollectiveSim.h"
 
+#include "mlir/IR/Threading.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -739,41 +740,62 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
            << "exhaustive search is limited to 8 devices (8! = 40320 "
               "placements); this slice has "
            << devices;
-  std::vector<PlacedCandidate> placed;
+  // Collectives and seeds first (this reads dumps and may diagnose), then
+  // the searches, which are independent and pure, in parallel.
+  struct Job {
+    const CandidateEstimate *estimate;
+    std::vector<WeightedCollective> step;
+    std::string source;
+    std::vector<RankedPlacement> seeds;
+    MeshUtilsOrder meshUtils;
+  };
+  std::vector<Job> jobs;
   for (const CandidateEstimate *estimate : toPlace) {
     auto priced = collectivesOf(*estimate);
     if (failed(priced))
       return failure();
-    auto &[step, source] = *priced;
-    RankedPlacement seed{assignment, scorePlacement(slice, assignment, step),
-                         "module order"};
-    std::vector<RankedPlacement> seeds{seed};
-    MeshUtilsOrder meshUtils =
-        meshUtilsOrder(slice, assignment, estimate->candidate.sizes);
-    if (meshUtils.placement)
-      seeds.push_back({*meshUtils.placement,
-                       scorePlacement(slice, *meshUtils.placement, step),
-                       "mesh_utils order"});
-    SearchResult result =
-        exhaustive
-            ? exhaustiveSearch(slice, step, std::max(topK.getValue(), 1u))
-            : searchPlacements(slice, estimate->candidate.sizes, step, seeds,
-                               searchOptions());
+    Job job{estimate,
+            std::move(priced->first),
+            std::move(priced->second),
+            {},
+            meshUtilsOrder(slice, assignment, estimate->candidate.sizes)};
+    job.seeds.push_back({assignment,
+                         scorePlacement(slice, assignment, job.step),
+                         "module order"});
+    if (job.meshUtils.placement)
+      job.seeds.push_back(
+          {*job.meshUtils.placement,
+           scorePlacement(slice, *job.meshUtils.placement, job.step),
+           "mesh_utils order"});
+    jobs.push_back(std::move(job));
+  }
+  std::vector<SearchResult> results(jobs.size());
+  unsigned keep = std::max(topK.getValue(), 1u);
+  mlir::parallelFor(module.getContext(), 0, jobs.size(), [&](size_t i) {
+    const Job &job = jobs[i];
+    results[i] = exhaustive
+                     ? exhaustiveSearch(slice, job.step, keep)
+                     : searchPlacements(slice, job.estimate->candidate.sizes,
+                                        job.step, job.seeds, searchOptions());
+  });
+
+  std::vector<PlacedCandidate> placed;
+  for (auto [job, result] : llvm::zip(jobs, results)) {
     // The seeds compete with what the search returned (exhaustive search
     // does not see them), best first.
     SmallVector<RankedPlacement> top = result.ranked;
-    for (const RankedPlacement &s : seeds)
+    for (const RankedPlacement &s : job.seeds)
       if (s.score < top.front().score)
         top.insert(top.begin(), s);
-    if (top.size() > std::max(topK.getValue(), 1u))
-      top.erase(top.begin() + std::max(topK.getValue(), 1u), top.end());
+    if (top.size() > keep)
+      top.erase(top.begin() + keep, top.end());
     RankedPlacement best = top.front();
-    placed.push_back(
-        PlacedCandidate{*estimate, best, source,
-                        stepTime(estimate->computeSeconds, best.score.seconds,
-                                 estimateOptions.overlap),
-                        seed.score.seconds, std::move(step), result.evaluated,
-                        std::move(meshUtils), std::move(top)});
+    placed.push_back(PlacedCandidate{
+        *job.estimate, best, job.source,
+        stepTime(job.estimate->computeSeconds, best.score.seconds,
+                 estimateOptions.overlap),
+        job.seeds.front().score.seconds, std::move(job.step), result.evaluated,
+        std::move(job.meshUtils), std::move(top)});
   }
   std::stable_sort(placed.begin(), placed.end(),
                    [](const PlacedCandidate &a, const PlacedCandidate &b) {
