@@ -513,22 +513,29 @@ void Importer::importCollective(size_t comp, const HloInstruction &inst,
   if (c.count == 0)
     warn(inst.line, "collective '" + inst.name + "' is in computation '" +
                         c.computation + "', which ENTRY never runs; count 0");
+  // Anything unreadable about the collective makes its devices unknown:
+  // the warning says so and `devicesKnown` lets the caller refuse to price
+  // it rather than guess.
   auto bad = [&](const Twine &msg) {
     warn(inst.line, "collective '" + inst.name + "': " + msg);
+  };
+  auto badDevices = [&](const Twine &msg) {
+    bad(msg);
+    c.devicesKnown = false;
   };
 
   if (std::optional<StringRef> v = inst.getAttribute("channel_id")) {
     if (std::optional<int64_t> id = parseInt(*v))
       c.channelId = *id;
     else
-      bad("bad channel_id '" + *v + "'");
+      badDevices("bad channel_id '" + *v + "'");
   }
   std::optional<bool> useGlobal;
   if (std::optional<StringRef> v = inst.getAttribute("use_global_device_ids")) {
     if (*v == "true" || *v == "false")
       useGlobal = *v == "true";
     else
-      bad("bad use_global_device_ids '" + *v + "'");
+      badDevices("bad use_global_device_ids '" + *v + "'");
   }
   // Ops that carry the attribute default it to false when absent.
   bool hasGlobalAttr = c.kind == HloCollectiveKind::AllGather ||
@@ -539,7 +546,7 @@ void Importer::importCollective(size_t comp, const HloInstruction &inst,
   c.useGlobalDeviceIds = useGlobal.value_or(false);
   if (!c.channelId) {
     if (c.useGlobalDeviceIds)
-      bad("use_global_device_ids=true without channel_id");
+      badDevices("use_global_device_ids=true without channel_id");
     c.groupMode = CollectiveGroupMode::CrossReplica;
   } else if (!useGlobal) {
     c.groupMode = CollectiveGroupMode::CrossPartition;
@@ -563,12 +570,12 @@ void Importer::importCollective(size_t comp, const HloInstruction &inst,
   if (c.kind == HloCollectiveKind::CollectivePermute) {
     std::optional<StringRef> v = inst.getAttribute("source_target_pairs");
     if (!v) {
-      bad("collective-permute without source_target_pairs");
+      badDevices("collective-permute without source_target_pairs");
     } else if (Expected<std::vector<std::pair<int64_t, int64_t>>> pairs =
                    parseSourceTargetPairs(*v)) {
       c.pairs = std::move(*pairs);
     } else {
-      bad(toString(pairs.takeError()));
+      badDevices(toString(pairs.takeError()));
     }
   } else {
     std::optional<StringRef> v = inst.getAttribute("replica_groups");
@@ -577,7 +584,7 @@ void Importer::importCollective(size_t comp, const HloInstruction &inst,
               parseReplicaGroups(*v))
         c.groups = std::move(*groups);
       else
-        bad(toString(groups.takeError()));
+        badDevices(toString(groups.takeError()));
     }
     if (!v || StringRef(*v).trim() == "{}") {
       // One group of the whole id space of the group mode.
@@ -589,7 +596,7 @@ void Importer::importCollective(size_t comp, const HloInstruction &inst,
         ids = mulSat(result.replicaCount, result.numPartitions, saturated);
       c.allDevices = true;
       if (ids > kMaxIotaIds) {
-        bad("too many devices to list");
+        badDevices("too many devices to list");
       } else {
         c.groups.assign(1, std::vector<int64_t>(ids));
         std::iota(c.groups[0].begin(), c.groups[0].end(), 0);

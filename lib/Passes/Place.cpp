@@ -113,51 +113,101 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
            << "HLO dump '" << path << "' runs on " << dumpDevices
            << " devices (num_partitions x replica_count) but the module on "
            << numDevices;
+  // Device d of the module is XLA's flattened id: replica * P + partition.
+  const int64_t replicas = dump->replicaCount;
+  const int64_t partitions = dump->numPartitions;
   std::vector<WeightedCollective> step;
   for (const hlo::ImportedCollective &c : dump->collectives) {
     if (c.count == 0)
       continue;
-    // Without a channel, groups are over replicas of one partition: with
-    // one replica (as JAX compiles) nothing leaves the device.
-    if (c.groupMode == hlo::CollectiveGroupMode::CrossReplica) {
-      if (dump->replicaCount == 1)
-        continue;
-      return module.emitError()
-             << "HLO dump '" << path << "' line " << c.line << ": '"
-             << c.instructionName
-             << "' runs across replicas; only partitioned programs (one "
-                "replica, as JAX compiles them) are supported";
-    }
+    auto fail = [&](const Twine &why) {
+      return module.emitError() << "HLO dump '" << path << "' line " << c.line
+                                << ": '" << c.instructionName << "' " << why;
+    };
+    if (!c.devicesKnown)
+      return fail("has device groups that could not be read (see the "
+                  "warning), so it cannot be priced");
     if (c.bytesPerDevice < 0)
-      return module.emitError()
-             << "HLO dump '" << path << "' line " << c.line << ": the size of '"
-             << c.instructionName << "' is unknown, so it cannot be priced";
+      return fail("has an unknown size, so it cannot be priced");
+    // The ids in the groups are replica ids, partition ids or flattened ids
+    // depending on the group mode (XLA's CollectiveOpGroupMode); expand
+    // each group to the flattened ids of the devices that take part.
+    int64_t idLimit = 0;
+    std::function<void(ArrayRef<int64_t>, std::vector<std::vector<int64_t>> &)>
+        expand;
+    using Mode = hlo::CollectiveGroupMode;
+    switch (c.groupMode) {
+    case Mode::CrossReplica: // Replica ids, within each partition.
+      idLimit = replicas;
+      expand = [&](ArrayRef<int64_t> g, std::vector<std::vector<int64_t>> &out) {
+        for (int64_t p = 0; p < partitions; ++p) {
+          out.emplace_back();
+          for (int64_t r : g)
+            out.back().push_back(r * partitions + p);
+        }
+      };
+      break;
+    case Mode::CrossPartition: // Partition ids, within each replica.
+      idLimit = partitions;
+      expand = [&](ArrayRef<int64_t> g, std::vector<std::vector<int64_t>> &out) {
+        for (int64_t r = 0; r < replicas; ++r) {
+          out.emplace_back();
+          for (int64_t p : g)
+            out.back().push_back(r * partitions + p);
+        }
+      };
+      break;
+    case Mode::CrossReplicaAndPartition: // Replica ids, all partitions.
+      idLimit = replicas;
+      expand = [&](ArrayRef<int64_t> g, std::vector<std::vector<int64_t>> &out) {
+        out.emplace_back();
+        for (int64_t r : g)
+          for (int64_t p = 0; p < partitions; ++p)
+            out.back().push_back(r * partitions + p);
+      };
+      break;
+    case Mode::FlattenedId:
+      idLimit = numDevices;
+      expand = [&](ArrayRef<int64_t> g, std::vector<std::vector<int64_t>> &out) {
+        out.emplace_back(g.begin(), g.end());
+      };
+      break;
+    }
+    auto inRange = [&](int64_t id) { return id >= 0 && id < idLimit; };
     WeightedCollective w;
     w.spec.kind = c.kind;
     w.spec.bytes = static_cast<double>(c.bytesPerDevice);
     w.count = static_cast<double>(c.count);
-    auto inRange = [&](int64_t id) { return id >= 0 && id < numDevices; };
     for (auto [source, target] : c.pairs) {
       if (!inRange(source) || !inRange(target))
-        return module.emitError() << "HLO dump '" << path << "' line " << c.line
-                                  << ": device out of range";
-      w.spec.pairs.emplace_back(source, target);
+        return fail("has a source-target pair outside its " +
+                    Twine(idLimit) + " ids");
+      std::vector<std::vector<int64_t>> pair;
+      expand({source}, pair);
+      std::vector<std::vector<int64_t>> to;
+      expand({target}, to);
+      for (auto [from, into] : llvm::zip(pair, to))
+        w.spec.pairs.emplace_back(unsigned(from[0]), unsigned(into[0]));
     }
-    if (!c.allDevices)
-      for (const std::vector<int64_t> &group : c.groups) {
-        SmallVector<unsigned, 16> members;
-        for (int64_t id : group) {
-          if (!inRange(id))
-            return module.emitError()
-                   << "HLO dump '" << path << "' line " << c.line << ": device "
-                   << id << " out of range";
-          members.push_back(static_cast<unsigned>(id));
-        }
-        w.spec.groups.push_back(std::move(members));
+    bool moves = !w.spec.pairs.empty();
+    for (const std::vector<int64_t> &group : c.groups) {
+      for (int64_t id : group)
+        if (!inRange(id))
+          return fail("names id " + Twine(id) + " outside its " +
+                      Twine(idLimit) + " ids");
+      std::vector<std::vector<int64_t>> expanded;
+      expand(group, expanded);
+      for (const std::vector<int64_t> &members : expanded) {
+        w.spec.groups.emplace_back(members.begin(), members.end());
+        moves |= members.size() > 1;
       }
+    }
+    // Groups of one device (a cross-replica op with one replica, as JAX
+    // compiles) move nothing.
+    if (!moves)
+      continue;
     if (llvm::Error err = verifyCollective(slice, w.spec))
-      return module.emitError() << "HLO dump '" << path << "' line " << c.line
-                                << ": " << llvm::toString(std::move(err));
+      return fail(llvm::toString(std::move(err)));
     step.push_back(std::move(w));
   }
   return step;

@@ -95,6 +95,10 @@ struct ImportedCollective {
   /// `dimensions={...}` (all-gather, reduce-scatter, all-to-all).
   std::vector<int64_t> dimensions;
 
+  /// False when an attribute that says which devices take part (groups,
+  /// pairs, channel, group mode) could not be read; a warning says which.
+  bool devicesKnown = true;
+
   /// How many times the collective runs per execution of ENTRY: 0 when its
   /// computation is unreachable from ENTRY.
   int64_t count = 1;
