@@ -725,12 +725,16 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
                           "compiled HLO dump " + dump->path);
   };
   // The candidate a topology-oblivious planner picks: the best step under
-  // the per-axis alpha-beta model, which knows no placement.
+  // the per-axis alpha-beta model, which knows no placement. It chooses
+  // among the meshes the plan may take: only the module's own when the
+  // mesh keeps its axis sizes.
   AlphaBetaAxis axis = AlphaBetaAxis::forChip(slice.chip());
   const CandidateEstimate *oblivious = nullptr;
   double obliviousScore = 0;
   for (const CandidateEstimate &e : all) {
-    if (e.rejected)
+    if (e.rejected || (!fixedReason.empty() &&
+                       ArrayRef<int64_t>(e.candidate.sizes) !=
+                           ArrayRef<int64_t>(moduleSizes)))
       continue;
     double comm = 0;
     for (const CollectiveUse &use : e.collectives)
@@ -963,7 +967,9 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
       emitRemark(module.getLoc())
           << "baseline " << b.name << " (" << b.label << "): step "
           << formatSeconds(b.seconds) << "; the plan is "
-          << llvm::formatv("{0:f2}", b.seconds / winner.stepSeconds)
+          << llvm::formatv("{0:f2}", winner.stepSeconds > 0
+                                         ? b.seconds / winner.stepSeconds
+                                         : 1.0)
           << "x faster" << (b.note.empty() ? "" : " (" + b.note + ")");
     if (simulatedPlan)
       emitRemark(module.getLoc())
