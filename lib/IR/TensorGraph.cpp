@@ -357,7 +357,6 @@ private:
                    ArrayRef<std::string> manualAxes);
   void buildNamed(Operation *op, double multiplier,
                   ArrayRef<std::string> manualAxes);
-  std::optional<int64_t> tripCount(Operation *op);
 };
 
 //===----------------------------------------------------------------------===//
@@ -376,7 +375,7 @@ std::optional<int64_t> splatInt(Operation *def) {
   return dense.getSplatValue<APInt>().getSExtValue();
 }
 
-std::optional<int64_t> GraphBuilder::tripCount(Operation *op) {
+std::optional<int64_t> tripCount(Operation *op) {
   if (op->getNumRegions() != 2 || op->getRegion(0).empty() ||
       op->getRegion(1).empty())
     return std::nullopt;
@@ -987,6 +986,10 @@ LogicalResult GraphBuilder::build(const ModuleShardings &shardings) {
 }
 
 } // namespace
+
+std::optional<int64_t> constantTripCount(Operation *whileOp) {
+  return tripCount(whileOp);
+}
 
 FailureOr<TensorGraphBuild> buildTensorGraph(ModuleOp module,
                                              const ModuleShardings &shardings) {

@@ -483,6 +483,7 @@ void PlacePass::runOnOperation() {
                           "collectives";
     return signalPassFailure();
   }
+  llvm::SmallPtrSet<Operation *, 4> warnedLoops;
   for (const ExplicitCollective &c : !ownDump
                                          ? ArrayRef(*explicitCollectives)
                                          : ArrayRef<ExplicitCollective>()) {
@@ -491,7 +492,22 @@ void PlacePass::runOnOperation() {
                         << llvm::toString(std::move(err));
       return signalPassFailure();
     }
-    step.push_back(WeightedCollective{c.spec, 1});
+    // A collective inside constant loops runs once per trip, as stage 1
+    // and the HLO import count it.
+    double count = 1;
+    for (Operation *parent = c.op->getParentOp(); parent;
+         parent = parent->getParentOp()) {
+      if (parent->getName().getStringRef() != "stablehlo.while")
+        continue;
+      if (std::optional<int64_t> trips = constantTripCount(parent)) {
+        count *= double(*trips);
+      } else if (warnedLoops.insert(parent).second) {
+        parent->emitWarning()
+            << "az-place cannot tell how often this loop runs; the "
+               "collectives in it are counted once";
+      }
+    }
+    step.push_back(WeightedCollective{c.spec, count});
   }
 
   std::vector<RankedPlacement> baselines{

@@ -35,6 +35,11 @@ struct TensorGraphBuild {
 mlir::FailureOr<TensorGraphBuild>
 buildTensorGraph(mlir::ModuleOp module, const ModuleShardings &shardings);
 
+/// The trip count of a `stablehlo.while` whose condition compares a counter
+/// (a constant start, stepped by a positive constant) against a constant
+/// limit with LT; std::nullopt for any other loop.
+std::optional<int64_t> constantTripCount(mlir::Operation *whileOp);
+
 } // namespace aoizora
 
 #endif // AOIZORA_IR_TENSORGRAPH_H
