@@ -289,9 +289,14 @@ struct MeshUtilsOrder {
 
 } // namespace
 
+/// \p meshDeviceIds: the mesh's device_ids when not iota. Placements here
+/// map device ids (what groups name) to chips, while mesh_utils fills mesh
+/// positions: the device that the mesh puts at position p must then sit
+/// where mesh_utils puts position p.
 static MeshUtilsOrder meshUtilsOrder(const Slice &slice,
                                      const Placement &devices,
-                                     ArrayRef<int64_t> meshShape) {
+                                     ArrayRef<int64_t> meshShape,
+                                     ArrayRef<int64_t> meshDeviceIds = {}) {
   MeshUtilsOrder order;
   for (bool allowSplit : {false, true}) {
     llvm::Expected<DeviceMesh> mesh =
@@ -310,6 +315,13 @@ static MeshUtilsOrder meshUtilsOrder(const Slice &slice,
       return order;
     }
     order.placement = std::move(*placement);
+    if (!meshDeviceIds.empty() &&
+        meshDeviceIds.size() == order.placement->numDevices()) {
+      SmallVector<unsigned> positionOf(meshDeviceIds.size());
+      for (auto [position, id] : llvm::enumerate(meshDeviceIds))
+        positionOf[id] = position;
+      order.placement = order.placement->permuted(positionOf);
+    }
     order.note = mesh->describe();
     if (allowSplit)
       order.note += ", needs allow_split_physical_axes=True";
@@ -452,12 +464,30 @@ void PlacePass::runOnOperation() {
     return;
   }
   LogicalMesh mesh = chooseLogicalMesh(*shardings, devices);
+  // The module's mesh over all devices as written (axis sizes and
+  // device_ids), which dumps and mesh_utils refer to even when the search
+  // treats the devices as one flat axis.
+  SmallVector<int64_t> meshSizes(mesh.shape);
+  SmallVector<int64_t> meshDeviceIds;
+  LogicalMesh writtenMesh;
+  for (const MeshInfo &info : shardings->meshes())
+    if (info.mesh.numDevices() == devices && !info.mesh.axes.empty()) {
+      meshSizes.clear();
+      for (const sharding::MeshAxis &axis : info.mesh.axes) {
+        meshSizes.push_back(axis.size);
+        writtenMesh.shape.push_back(axis.size);
+        writtenMesh.axisNames.push_back(axis.name);
+      }
+      meshDeviceIds.assign(info.mesh.deviceIds.begin(),
+                           info.mesh.deviceIds.end());
+      break;
+    }
   FailureOr<std::vector<DumpEntry>> dumps =
-      parseDumpEntries(module, hloDumps, mesh.shape, devices);
+      parseDumpEntries(module, hloDumps, meshSizes, devices);
   if (failed(dumps))
     return signalPassFailure();
   // Without stage 1 only the module's own mesh is placed.
-  const DumpEntry *ownDump = findDump(*dumps, mesh.shape);
+  const DumpEntry *ownDump = findDump(*dumps, meshSizes);
   for (const DumpEntry &dump : *dumps)
     if (&dump != ownDump)
       module.emitWarning() << "hlo-dump '" << dump.path
@@ -512,7 +542,8 @@ void PlacePass::runOnOperation() {
 
   std::vector<RankedPlacement> baselines{
       {*assignment, scorePlacement(*slice, *assignment, step), "module order"}};
-  MeshUtilsOrder meshUtils = meshUtilsOrder(*slice, *assignment, mesh.shape);
+  MeshUtilsOrder meshUtils =
+      meshUtilsOrder(*slice, *assignment, meshSizes, meshDeviceIds);
   if (meshUtils.placement)
     baselines.push_back({*meshUtils.placement,
                          scorePlacement(*slice, *meshUtils.placement, step),
@@ -542,24 +573,46 @@ void PlacePass::runOnOperation() {
       relabellingFor(*assignment, result.ranked.front().placement);
   if (emitRemarks)
     report(module, *slice, result, baselines);
+  // The plan and the baselines replayed in the simulator.
+  std::optional<double> simulatedPlan;
+  SmallVector<double> simulatedBaselines;
+  if (simulate) {
+    FailureOr<double> planned =
+        simulateComm(module, *slice, result.ranked.front().placement, step);
+    if (failed(planned))
+      return signalPassFailure();
+    simulatedPlan = *planned;
+    for (const RankedPlacement &baseline : baselines) {
+      FailureOr<double> sim =
+          simulateComm(module, *slice, baseline.placement, step);
+      if (failed(sim))
+        return signalPassFailure();
+      simulatedBaselines.push_back(*sim);
+    }
+    if (emitRemarks)
+      emitRemark(module.getLoc())
+          << "simulated communication of the plan: "
+          << formatSeconds(*simulatedPlan) << " (analytic "
+          << formatSeconds(result.ranked.front().score.seconds) << ")";
+  }
   if (!planFile.empty()) {
     llvm::json::Value report =
         plan(*slice, *assignment, result, baselines, sigma, mesh, source);
     llvm::json::Object &root = *report.getAsObject();
-    if (simulate) {
-      FailureOr<double> planned =
-          simulateComm(module, *slice, result.ranked.front().placement, step);
-      if (failed(planned))
-        return signalPassFailure();
-      root["simulated_seconds"] = *planned;
+    // With explicit device_ids the search saw one flat axis, but JAX needs
+    // the mesh as written: position p holds the planned device of the id
+    // the mesh puts there.
+    if (!meshDeviceIds.empty()) {
+      SmallVector<int64_t> order;
+      for (int64_t id : meshDeviceIds)
+        order.push_back(sigma[id]);
+      root["jax_mesh_snippet"] = jaxSnippet(order, writtenMesh);
+    }
+    if (simulatedPlan) {
+      root["simulated_seconds"] = *simulatedPlan;
       llvm::json::Array &entries = *root.getArray("baselines");
-      for (auto [entry, baseline] : llvm::zip(entries, baselines)) {
-        FailureOr<double> sim =
-            simulateComm(module, *slice, baseline.placement, step);
-        if (failed(sim))
-          return signalPassFailure();
-        (*entry.getAsObject())["simulated_seconds"] = *sim;
-      }
+      for (auto [entry, sim] : llvm::zip(entries, simulatedBaselines))
+        (*entry.getAsObject())["simulated_seconds"] = sim;
     }
     if (failed(writeJSONReport(module, planFile, std::move(report))))
       return signalPassFailure();
@@ -828,7 +881,8 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
             std::move(priced->first),
             std::move(priced->second),
             {},
-            meshUtilsOrder(slice, assignment, estimate->candidate.sizes)};
+            meshUtilsOrder(slice, assignment, estimate->candidate.sizes,
+                           estimate->candidate.toMesh(graph.mesh).deviceIds)};
     job.seeds.push_back({assignment,
                          scorePlacement(slice, assignment, job.step),
                          "module order"});
@@ -895,7 +949,8 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
       if (failed(priced))
         return failure();
       step = std::move(priced->first);
-      meshUtils = meshUtilsOrder(slice, assignment, estimate->candidate.sizes);
+      meshUtils = meshUtilsOrder(slice, assignment, estimate->candidate.sizes,
+                                 estimate->candidate.toMesh(graph.mesh).deviceIds);
     }
     auto add = [&](std::string fullName, const Placement &order,
                    std::string orderNote) -> LogicalResult {
@@ -1010,9 +1065,18 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     RankedPlacement moduleOrder{
         assignment, scorePlacement(slice, assignment, winner.collectives),
         "module order"};
+    // Mesh position p holds the id device_ids[p] (p when iota); JAX's mesh
+    // takes the device planned for that id.
+    SmallVector<int64_t> snippetOrder(sigma);
+    if (!chosenMesh.deviceIds.empty()) {
+      snippetOrder.clear();
+      for (int64_t id : chosenMesh.deviceIds)
+        snippetOrder.push_back(sigma[id]);
+    }
     llvm::json::Value report = plan(slice, assignment, shown, {moduleOrder},
                                     sigma, logical, winner.source);
     llvm::json::Object &root = *report.getAsObject();
+    root["jax_mesh_snippet"] = jaxSnippet(snippetOrder, logical);
     root["candidate"] = llvm::json::Object{
         {"label", winner.estimate.label},
         {"sizes", llvm::json::Array(winner.estimate.candidate.sizes)},

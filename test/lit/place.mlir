@@ -11,7 +11,7 @@
 // RUN: aoizora-opt %s --az-place='topology=v5e:2x4 exhaustive=true top-k=1 apply=false' -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXHAUSTIVE
 //
 // The link-level simulator replays the plan and both baselines.
-// RUN: aoizora-opt %s --az-place='topology=v5e:2x4 simulate=true apply=false plan-file=%t.sim.json' -o /dev/null
+// RUN: aoizora-opt %s --az-place='topology=v5e:2x4 simulate=true apply=false plan-file=%t.sim.json' -o /dev/null 2>&1 | FileCheck %s --check-prefix=SIMREMARK
 // RUN: FileCheck %s --check-prefix=SIM < %t.sim.json
 
 // Ring attention's K/V rotation over 8 devices: logical i sends 512 KiB to
@@ -30,6 +30,7 @@
 // RANK: remark: baseline mesh_utils order (mesh_utils [8] (device-kind order)): 13.651 us (max link load 512.00 KiB); the plan is 1.08x faster
 
 // One message per link: the simulator agrees with the analytic model.
+// SIMREMARK: remark: simulated communication of the plan: 12.651 us (analytic 12.651 us)
 // SIM: "baselines": [
 // SIM: "name": "module order",
 // SIM-NEXT: "seconds": 1.5650844
