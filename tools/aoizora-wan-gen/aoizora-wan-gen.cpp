@@ -262,14 +262,26 @@ Plan makePlan() {
     p.rawS = 21 * 45 * 80; // 75600
   else
     fail("--resolution must be 480p or 720p, got '" + resolutionOpt + "'");
+  // Bounds that keep every shape and count far from int64 overflow and the
+  // unrolled text within memory; real Wan workloads are well inside them.
+  constexpr int64_t kMaxTokens = int64_t(1) << 31;
+  constexpr int64_t kMaxLayers = 100000;
+  constexpr int64_t kMaxUnrolledLayers = 1000;
   if (tokensOpt < 0)
     fail("--tokens must be positive");
+  if (tokensOpt > kMaxTokens)
+    fail("--tokens must be at most " + std::to_string(kMaxTokens));
   if (tokensOpt > 0)
     p.rawS = tokensOpt;
 
   p.L = layersOpt == 0 ? p.model.L : int64_t(layersOpt);
   if (layersOpt < 0)
     fail("--layers must be positive");
+  if (p.L > kMaxLayers)
+    fail("--layers must be at most " + std::to_string(kMaxLayers));
+  if (!loopOpt && p.L > kMaxUnrolledLayers)
+    fail("--layers above " + std::to_string(kMaxUnrolledLayers) +
+         " must use --loop (unrolled text grows with every layer)");
   p.loop = loopOpt;
   p.gspmd = gspmdOpt;
   if (cfgOpt == "batch")
@@ -401,15 +413,24 @@ Plan makePlan() {
          std::to_string(chunksOpt));
   p.chunks = chunksOpt;
   if (p.chunks > 1) {
+    if (p.chunks > p.S)
+      fail("--attention-chunks=" + std::to_string(p.chunks) +
+           " is more than the " + std::to_string(p.S) + " video tokens");
     auto divisorsNear = [&](int64_t n) {
-      // The divisors of n closest to the requested count, below and above.
+      // The divisors of n closest to the requested count, below and above;
+      // divisors come in pairs (d, n/d), so sqrt(n) steps find them all.
       int64_t below = 0, above = 0;
-      for (int64_t c = p.chunks - 1; c >= 2 && !below; --c)
-        if (n % c == 0)
+      auto consider = [&](int64_t c) {
+        if (c >= 2 && c < p.chunks && c > below)
           below = c;
-      for (int64_t c = p.chunks + 1; c <= n && !above; ++c)
-        if (n % c == 0)
+        if (c > p.chunks && (!above || c < above))
           above = c;
+      };
+      for (int64_t d = 1; d <= n / d; ++d)
+        if (n % d == 0) {
+          consider(d);
+          consider(n / d);
+        }
       std::string s;
       for (int64_t c : {below, above})
         if (c)
