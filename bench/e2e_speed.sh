@@ -107,6 +107,7 @@ for i in "${!NAMES[@]}"; do
   args_of "$i"
   COMMANDS[i]="$(quoted aoizora-opt "$INPUT" "${CMD[@]}")"
   : > "times-$i.txt"
+  : > "gnu-$i.txt"
   : > "rss-$i.txt"
   for ((r = 1; r <= REPEAT; ++r)); do
     echo "e2e_speed: ${NAMES[$i]} (run $r/$REPEAT)"

@@ -117,7 +117,10 @@ def main():
             f"{fmt(summary['max_a_over_c'], '.2f')}, largest b/c = "
             f"{fmt(summary['max_b_over_c'], '.2f')}; scenarios where the "
             f"plan is slower than a or b under the model: "
-            f"{summary['plan_worse_than_a_or_b']}. Simulated / analytic "
+            f"{summary['plan_worse_than_a_or_b']}. In "
+            f"{summary.get('b_needs_allow_split', 'n/a')} rows JAX's default "
+            "`create_device_mesh` refuses the candidate's shape and b uses "
+            "`allow_split_physical_axes=True` (marked `*`). Simulated / analytic "
             f"communication of the plan ranges over "
             f"{fmt(summary['sim_over_analytic_min'], '.2f')} to "
             f"{fmt(summary['sim_over_analytic_max'], '.2f')}.\n")

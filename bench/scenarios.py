@@ -99,7 +99,9 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
             row["attention_chunks"] = chunks
             break
     if done.returncode != 0:
-        row["error"] = "generator: " + done.stderr.strip().splitlines()[-1]
+        lines = done.stderr.strip().splitlines()
+        row["error"] = "generator: " + (lines[-1] if lines else
+                                        f"exit status {done.returncode}")
         return row
     check = "true" if args.check_memory else "false"
     options = (f"topology={slice_name} check-memory={check} simulate=true "
@@ -136,10 +138,10 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
             row[f"{column}_note"] = entry["note"]
     if OBLIVIOUS in baselines:
         row["oblivious_mesh"] = baselines[OBLIVIOUS]["candidate"]
-    if "a_seconds" in row:
-        row["a_over_c"] = row["a_seconds"] / row["c_seconds"]
-    if "b_seconds" in row:
-        row["b_over_c"] = row["b_seconds"] / row["c_seconds"]
+    if row["c_seconds"] > 0:
+        for x in "ab":
+            if f"{x}_seconds" in row:
+                row[f"{x}_over_c"] = row[f"{x}_seconds"] / row["c_seconds"]
     # The plan's collective whose simulated time departs most from the
     # analytic one, to trace disagreements to a kind and group shape.
     worst = None
@@ -151,7 +153,7 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
     if worst:
         ratio, c = worst
         row["worst_collective"] = (
-            f"{c['kind']} {c['groups'] or 1}x{c['group_size']} "
+            f"{c['kind']} {c['groups']}x{c['group_size']} "
             f"{c['bytes'] / 2**20:.1f} MiB: simulated/analytic {ratio:.3f}")
         row["worst_collective_ratio"] = ratio
     # The same ratios with every communication time replaced by the
@@ -162,7 +164,7 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
             simulated[x] = (row[f"{x}_seconds"] - row[f"{x}_comm_analytic"] +
                             row[f"{x}_comm_simulated"])
     for x in "ab":
-        if x in simulated and "c" in simulated:
+        if x in simulated and simulated.get("c", 0) > 0:
             row[f"sim_{x}_over_c"] = simulated[x] / simulated["c"]
     return row
 
@@ -192,6 +194,13 @@ def sim_vs_analytic(row):
     return f"{fmt_ms(ana)} / {fmt_ms(sim)} ({sim / ana:.2f})"
 
 
+def split_mark(row):
+    """'*' where JAX's default create_device_mesh refuses the shape and the
+    b column is mesh_utils with allow_split_physical_axes=True."""
+    return "*" if "allow_split_physical_axes=True" in (row.get("b_note")
+                                                        or "") else ""
+
+
 def write_markdown(rows, path):
     lines = [
         "| model | res | slice | family | a: oblivious (ms) | b: + mesh_utils "
@@ -207,13 +216,17 @@ def write_markdown(rows, path):
             f"| {r['model']} | {r['resolution']} | {r['slice']} | "
             f"{r['family']} | {fmt_ms(r.get('a_seconds'))} "
             f"({r.get('oblivious_mesh', '')}) | "
-            f"{fmt_ms(r.get('b_seconds')) or 'n/a'} | "
+            f"{fmt_ms(r.get('b_seconds')) or 'n/a'}{split_mark(r)} | "
             f"{fmt_ms(r['c_seconds'])} | {fmt_ratio(r.get('a_over_c'))} | "
             f"{fmt_ratio(r.get('b_over_c'))} | {r['chosen_mesh']} | "
             f"{r['chosen_order']} | {sim_vs_analytic(r)} | "
             f"{fmt_ratio(r.get('sim_a_over_c'))}, "
             f"{fmt_ratio(r.get('sim_b_over_c'))} | "
             f"{r['planning_seconds']:.2f} |")
+    lines.append("")
+    lines.append("`*`: JAX's default `create_device_mesh` "
+                 "(allow_split_physical_axes=False) refuses this shape; b is "
+                 "its order with allow_split_physical_axes=True.")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -326,7 +339,8 @@ def main():
         "max_a_over_c": max([r.get("a_over_c") or 0 for r in ok] or [0]),
         "max_b_over_c": max([r.get("b_over_c") or 0 for r in ok] or [0]),
         "min_b_over_c": min([r["b_over_c"] for r in ok if "b_over_c" in r]
-                            or [0]),
+                            or [None]),
+        "b_needs_allow_split": sum(1 for r in ok if split_mark(r)),
         "sim_over_analytic_min": min(sims) if sims else None,
         "sim_over_analytic_max": max(sims) if sims else None,
         "sim_geomean_a_over_c": geomean([r.get("sim_a_over_c") for r in ok]),
@@ -334,9 +348,9 @@ def main():
         "sim_plan_worse_by_over_1pct": sum(
             1 for r in ok if min(r.get("sim_a_over_c") or 1,
                                  r.get("sim_b_over_c") or 1) < 0.99),
-        "sim_min_ratio": min([min(r.get("sim_a_over_c") or 9,
-                                  r.get("sim_b_over_c") or 9) for r in ok]
-                             or [None]),
+        "sim_min_ratio": min([r[k] for r in ok
+                              for k in ("sim_a_over_c", "sim_b_over_c")
+                              if r.get(k) is not None] or [None]),
         "plan_worse_than_a_or_b": sum(
             1 for r in ok if (r.get("a_over_c") or 1) < 1 - 1e-9 or
             (r.get("b_over_c") or 1) < 1 - 1e-9),

@@ -1011,12 +1011,20 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
           simulateComm(module, slice, winner.best.placement, {c});
       if (failed(one))
         return failure();
-      size_t groupSize = !c.spec.groups.empty() ? c.spec.groups[0].size()
-                                                : c.spec.pairs.size();
+      // A permute is so many groups of 2 (its pairs); no groups at all is
+      // one group of every device.
+      int64_t groups = 1, groupSize = devices;
+      if (!c.spec.pairs.empty()) {
+        groups = int64_t(c.spec.pairs.size());
+        groupSize = 2;
+      } else if (!c.spec.groups.empty()) {
+        groups = int64_t(c.spec.groups.size());
+        groupSize = int64_t(c.spec.groups[0].size());
+      }
       simulatedCollectives.push_back(llvm::json::Object{
           {"kind", stringifyCollectiveKind(c.spec.kind)},
-          {"group_size", int64_t(groupSize)},
-          {"groups", int64_t(c.spec.groups.size())},
+          {"group_size", groupSize},
+          {"groups", groups},
           {"bytes", c.spec.bytes},
           {"count", c.count},
           {"analytic_seconds",
