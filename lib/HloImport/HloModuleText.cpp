@@ -23,6 +23,7 @@
 #include "TextScan.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -199,8 +200,8 @@ void ModuleParser::parseHeader(StringRef line, unsigned lineNo) {
       if (v && *v > 0)
         slot = *v;
       else
-        warn(lineNo, "module header: bad " + attr.key + " '" + attr.value +
-                         "'");
+        warn(lineNo,
+             "module header: bad " + attr.key + " '" + attr.value + "'");
     };
     if (attr.key == "num_partitions")
       readCount(module.numPartitions);
@@ -282,8 +283,8 @@ void ModuleParser::parseOperands(StringRef body, HloInstruction &inst,
       size_t consumed = 0;
       Expected<HloShape> shape = parseHloShapePrefix(ref, consumed);
       if (!shape) {
-        warn(lineNo, "operand of '" + inst.name +
-                         "': " + toString(shape.takeError()));
+        warn(lineNo,
+             "operand of '" + inst.name + "': " + toString(shape.takeError()));
         inst.operands.push_back(std::move(op));
         continue;
       }
@@ -339,8 +340,8 @@ void ModuleParser::parseInstruction(StringRef stmt, unsigned lineNo) {
     size_t consumed = 0;
     Expected<HloShape> shape = parseHloShapePrefix(rest, consumed);
     if (!shape) {
-      warn(lineNo, "instruction '" + inst.name +
-                       "': " + toString(shape.takeError()));
+      warn(lineNo,
+           "instruction '" + inst.name + "': " + toString(shape.takeError()));
       // Skip the unreadable shape up to the opcode so the rest still
       // counts: the opcode is the last word before the operand list.
       size_t open = rest.find('(', rest.starts_with("(") ? 1 : 0);
@@ -362,9 +363,8 @@ void ModuleParser::parseInstruction(StringRef stmt, unsigned lineNo) {
   }
 
   size_t opLen = 0;
-  while (opLen < rest.size() &&
-         (llvm::isAlnum(rest[opLen]) || rest[opLen] == '-' ||
-          rest[opLen] == '_'))
+  while (opLen < rest.size() && (llvm::isAlnum(rest[opLen]) ||
+                                 rest[opLen] == '-' || rest[opLen] == '_'))
     ++opLen;
   inst.opcode = rest.substr(0, opLen).str();
   rest = rest.substr(opLen).ltrim();
@@ -383,8 +383,8 @@ void ModuleParser::parseInstruction(StringRef stmt, unsigned lineNo) {
   rest = rest.substr(close + 1).trim();
   if (!rest.empty()) {
     if (!rest.consume_front(",")) {
-      warn(lineNo, "instruction '" + inst.name + "': unexpected text '" +
-                       rest + "' after the operands; ignored");
+      warn(lineNo, "instruction '" + inst.name + "': unexpected text '" + rest +
+                       "' after the operands; ignored");
     } else {
       SmallVector<std::string> bad;
       parseAttributeList(rest, inst.attributes, bad);
@@ -414,9 +414,14 @@ Expected<HloModuleText> ModuleParser::run() {
 
     if (!sawHeader) {
       if (!line.starts_with("HloModule") ||
-          (line.size() > 9 && !llvm::isSpace(line[9])))
+          (line.size() > 9 && !llvm::isSpace(line[9]))) {
+        // The file may be anything (a binary, say): quote it escaped.
+        std::string shown;
+        llvm::raw_string_ostream os(shown);
+        llvm::printEscapedString(line.take_front(60), os);
         return fail(lineNo, "expected 'HloModule <name>' header, found '" +
-                                line.take_front(60) + "'");
+                                shown + "'");
+      }
       sawHeader = true;
       parseHeader(line, lineNo);
       continue;
@@ -477,13 +482,11 @@ Expected<HloModuleText> ModuleParser::run() {
   }
 
   if (!sawHeader)
-    return fail(lastLine ? lastLine : 1,
-                "no 'HloModule' header (empty input)");
+    return fail(lastLine ? lastLine : 1, "no 'HloModule' header (empty input)");
   if (current)
     return fail(lastLine, "unexpected end of input inside computation '" +
                               current->name + "' opened at line " +
-                              Twine(current->line) +
-                              " (truncated file?)");
+                              Twine(current->line) + " (truncated file?)");
   if (module.computations.empty())
     return fail(lastLine, "module '" + module.name + "' has no computation");
 
@@ -499,9 +502,9 @@ Expected<HloModuleText> ModuleParser::run() {
   } else {
     module.entryIndex = entries.front();
     for (size_t i : drop_begin(entries))
-      warn(module.computations[i].line,
-           "more than one ENTRY computation; '" +
-               module.computations[i].name + "' is not the entry");
+      warn(module.computations[i].line, "more than one ENTRY computation; '" +
+                                            module.computations[i].name +
+                                            "' is not the entry");
   }
   return std::move(module);
 }

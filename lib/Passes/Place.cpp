@@ -445,6 +445,12 @@ llvm::json::Value PlacePass::plan(const Slice &slice,
 
 void PlacePass::runOnOperation() {
   ModuleOp module = getOperation();
+  if (searchSeconds < 0) {
+    module.emitError() << "az-place: search-seconds must be >= 0 (0: no "
+                          "wall-clock bound), got "
+                       << searchSeconds;
+    return signalPassFailure();
+  }
   FailureOr<ModuleShardings> shardings = ModuleShardings::build(module);
   if (failed(shardings))
     return signalPassFailure();

@@ -1,8 +1,10 @@
 // RUN: not aoizora-opt %s --split-input-file --az-place='topology=v5e:2x4' -o /dev/null 2>&1 | FileCheck %s
 // RUN: not aoizora-opt %s --split-input-file --az-place='topology=v5e:4x4 exhaustive=true' -o /dev/null 2>&1 | FileCheck %s --check-prefix=BIG
+// RUN: not aoizora-opt %s --split-input-file --az-place='topology=v5e:2x4 search-seconds=-1' -o /dev/null 2>&1 | FileCheck %s --check-prefix=SECONDS
 
 // CHECK: error: az-place found no explicit collectives to place
 // BIG: error: topology v5e:4x4:wrap=0,0 has 16 devices but the module runs on 8
+// SECONDS: error: az-place: search-seconds must be >= 0 (0: no wall-clock bound), got -1
 "builtin.module"() ({
   "sdy.mesh"() <{mesh = #sdy.mesh<["x"=8]>, sym_name = "mesh"}> : () -> ()
 }) {mhlo.num_partitions = 8 : i32} : () -> ()
