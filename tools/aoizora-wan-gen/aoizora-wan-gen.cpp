@@ -196,11 +196,8 @@ struct Plan {
   /// The axes that shard q's token dimension where self-attention computes
   /// its scores: Ulysses (both forms) has moved "sp" to the heads by then.
   AxisList queryTokenAxes() const {
-    AxisList t;
-    if (fsdp)
-      t.push_back("fsdp");
-    if (ring)
-      t.push_back("ring");
+    AxisList t = tokenAxes();
+    llvm::erase(t, "sp");
     return t;
   }
 };

@@ -13,6 +13,8 @@
 
 #include "AoiZora/Baselines/MeshUtils.h"
 
+#include "TestSupport/TestSlices.h"
+
 #include "gtest/gtest.h"
 
 #include <set>
@@ -23,11 +25,7 @@ using llvm::SmallVector;
 
 namespace {
 
-Slice parseSlice(llvm::StringRef spec) {
-  llvm::Expected<Slice> slice = Slice::parse(spec);
-  EXPECT_TRUE(static_cast<bool>(slice)) << llvm::toString(slice.takeError());
-  return std::move(*slice);
-}
+const auto parseSlice = test::parseTestSlice;
 
 Slice makeSlice(TpuGeneration gen, ArrayRef<int> shape) {
   llvm::Expected<Slice> slice = Slice::create(getChipSpec(gen), shape);

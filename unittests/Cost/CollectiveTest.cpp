@@ -10,6 +10,8 @@
 
 #include "AoiZora/Cost/Collective.h"
 
+#include "TestSupport/TestSlices.h"
+
 #include "gtest/gtest.h"
 
 #include <numeric>
@@ -21,12 +23,7 @@ namespace {
 
 constexpr double kHop = 1e-6;
 
-Slice slice(StringRef spec) {
-  Expected<Slice> s = Slice::parse(spec);
-  if (!s)
-    ADD_FAILURE() << toString(s.takeError());
-  return cantFail(std::move(s));
-}
+const auto slice = test::parseTestSlice;
 
 CollectiveSpec groupsOf(CollectiveKind kind, double bytes,
                         std::initializer_list<SmallVector<unsigned, 16>> gs) {

@@ -10,6 +10,8 @@
 
 #include "AoiZora/Planner/Candidates.h"
 
+#include "TestSupport/TestSlices.h"
+
 #include "gtest/gtest.h"
 
 using namespace aoizora;
@@ -18,12 +20,7 @@ using namespace llvm;
 
 namespace {
 
-Slice slice(StringRef spec) {
-  Expected<Slice> s = Slice::parse(spec);
-  if (!s)
-    ADD_FAILURE() << toString(s.takeError());
-  return cantFail(std::move(s));
-}
+const auto slice = test::parseTestSlice;
 
 ShardingState st(std::initializer_list<AxisList> dims) {
   ShardingState s;

@@ -7,6 +7,8 @@
 
 #include "AoiZora/Search/PlacementSearch.h"
 
+#include "TestSupport/TestSlices.h"
+
 #include "gtest/gtest.h"
 
 using namespace aoizora;
@@ -14,11 +16,7 @@ using llvm::SmallVector;
 
 namespace {
 
-Slice parseSlice(llvm::StringRef spec) {
-  llvm::Expected<Slice> slice = Slice::parse(spec);
-  EXPECT_TRUE(static_cast<bool>(slice)) << llvm::toString(slice.takeError());
-  return std::move(*slice);
-}
+const auto parseSlice = test::parseTestSlice;
 
 constexpr double kMiB = 1024 * 1024;
 

@@ -15,6 +15,8 @@
 
 #include "AoiZora/Sim/CollectiveSim.h"
 
+#include "TestSupport/TestSlices.h"
+
 #include "gtest/gtest.h"
 
 #include <chrono>
@@ -38,12 +40,7 @@ constexpr double kExactTol = 1e-9;
 /// overlap or by slight timing effects (docs/simulator.md, "Tolerance").
 constexpr double kBandwidthTol = 0.01;
 
-Slice slice(StringRef spec) {
-  Expected<Slice> s = Slice::parse(spec);
-  if (!s)
-    ADD_FAILURE() << toString(s.takeError());
-  return cantFail(std::move(s));
-}
+const auto slice = test::parseTestSlice;
 
 SmallVector<unsigned, 16> iota(unsigned n, unsigned start = 0,
                                unsigned stride = 1) {
