@@ -17,6 +17,7 @@
 #include "AoiZora/Planner/Candidates.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Threading.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -131,10 +132,12 @@ struct EstimateCandidatesPass
     options.overlap = overlap == "full";
     options.checkMemory = checkMemory;
     std::vector<Candidate> candidates = candidatesOf(graph, devices);
-    std::vector<CandidateEstimate> estimates;
-    for (const Candidate &c : candidates)
-      estimates.push_back(
-          estimateCandidate(graph, result, c, *slice, *placement, options));
+    // Candidates are estimated independently (pure functions of the graph).
+    std::vector<CandidateEstimate> estimates(candidates.size());
+    mlir::parallelFor(module.getContext(), 0, candidates.size(), [&](size_t i) {
+      estimates[i] = estimateCandidate(graph, result, candidates[i], *slice,
+                                       *placement, options);
+    });
 
     const CandidateEstimate *best = nullptr;
     unsigned rejected = 0;

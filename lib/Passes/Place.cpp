@@ -139,7 +139,8 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
     switch (c.groupMode) {
     case Mode::CrossReplica: // Replica ids, within each partition.
       idLimit = replicas;
-      expand = [&](ArrayRef<int64_t> g, std::vector<std::vector<int64_t>> &out) {
+      expand = [&](ArrayRef<int64_t> g,
+                   std::vector<std::vector<int64_t>> &out) {
         for (int64_t p = 0; p < partitions; ++p) {
           out.emplace_back();
           for (int64_t r : g)
@@ -149,7 +150,8 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
       break;
     case Mode::CrossPartition: // Partition ids, within each replica.
       idLimit = partitions;
-      expand = [&](ArrayRef<int64_t> g, std::vector<std::vector<int64_t>> &out) {
+      expand = [&](ArrayRef<int64_t> g,
+                   std::vector<std::vector<int64_t>> &out) {
         for (int64_t r = 0; r < replicas; ++r) {
           out.emplace_back();
           for (int64_t p : g)
@@ -159,7 +161,8 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
       break;
     case Mode::CrossReplicaAndPartition: // Replica ids, all partitions.
       idLimit = replicas;
-      expand = [&](ArrayRef<int64_t> g, std::vector<std::vector<int64_t>> &out) {
+      expand = [&](ArrayRef<int64_t> g,
+                   std::vector<std::vector<int64_t>> &out) {
         out.emplace_back();
         for (int64_t r : g)
           for (int64_t p = 0; p < partitions; ++p)
@@ -168,7 +171,8 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
       break;
     case Mode::FlattenedId:
       idLimit = numDevices;
-      expand = [&](ArrayRef<int64_t> g, std::vector<std::vector<int64_t>> &out) {
+      expand = [&](ArrayRef<int64_t> g,
+                   std::vector<std::vector<int64_t>> &out) {
         out.emplace_back(g.begin(), g.end());
       };
       break;
@@ -180,8 +184,8 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
     w.count = static_cast<double>(c.count);
     for (auto [source, target] : c.pairs) {
       if (!inRange(source) || !inRange(target))
-        return fail("has a source-target pair outside its " +
-                    Twine(idLimit) + " ids");
+        return fail("has a source-target pair outside its " + Twine(idLimit) +
+                    " ids");
       std::vector<std::vector<int64_t>> pair;
       expand({source}, pair);
       std::vector<std::vector<int64_t>> to;
@@ -762,10 +766,12 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   // Every candidate is estimated on the module order: the survivors to place,
   // the module's own mesh and the choice of a topology-oblivious planner as
   // baselines.
-  std::vector<CandidateEstimate> all;
-  for (const Candidate &candidate : candidatesOf(graph, devices))
-    all.push_back(estimateCandidate(graph, propagation, candidate, slice,
-                                    assignment, estimateOptions));
+  std::vector<Candidate> candidates = candidatesOf(graph, devices);
+  std::vector<CandidateEstimate> all(candidates.size());
+  mlir::parallelFor(module.getContext(), 0, candidates.size(), [&](size_t i) {
+    all[i] = estimateCandidate(graph, propagation, candidates[i], slice,
+                               assignment, estimateOptions);
+  });
   auto findEstimate =
       [&](ArrayRef<int64_t> sizes) -> const CandidateEstimate * {
     for (const CandidateEstimate &e : all)
@@ -807,9 +813,9 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   const CandidateEstimate *oblivious = nullptr;
   double obliviousScore = 0;
   for (const CandidateEstimate &e : all) {
-    if (e.rejected || (!fixedReason.empty() &&
-                       ArrayRef<int64_t>(e.candidate.sizes) !=
-                           ArrayRef<int64_t>(moduleSizes)))
+    if (e.rejected ||
+        (!fixedReason.empty() && ArrayRef<int64_t>(e.candidate.sizes) !=
+                                     ArrayRef<int64_t>(moduleSizes)))
       continue;
     double comm = 0;
     for (const CollectiveUse &use : e.collectives)
@@ -955,8 +961,9 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
       if (failed(priced))
         return failure();
       step = std::move(priced->first);
-      meshUtils = meshUtilsOrder(slice, assignment, estimate->candidate.sizes,
-                                 estimate->candidate.toMesh(graph.mesh).deviceIds);
+      meshUtils =
+          meshUtilsOrder(slice, assignment, estimate->candidate.sizes,
+                         estimate->candidate.toMesh(graph.mesh).deviceIds);
     }
     auto add = [&](std::string fullName, const Placement &order,
                    std::string orderNote) -> LogicalResult {
