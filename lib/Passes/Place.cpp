@@ -820,9 +820,10 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     double comm = 0;
     for (const CollectiveUse &use : e.collectives)
       if (use.kind != ReshardKind::LocalSlice && use.count > 0)
-        comm += use.count * alphaBetaSeconds(toCollectiveKind(use.kind),
-                                             use.bytes / use.count,
-                                             use.groupSize, axis);
+        comm += use.count *
+                alphaBetaSeconds(use.writtenSpec ? use.writtenSpec->kind
+                                                 : toCollectiveKind(use.kind),
+                                 use.bytes / use.count, use.groupSize, axis);
     double score = stepTime(e.computeSeconds, comm, estimateOptions.overlap);
     if (!oblivious || score < obliviousScore) {
       oblivious = &e;
