@@ -578,6 +578,9 @@ void PlacePass::runOnOperation() {
   for (const RankedPlacement &baseline : baselines)
     if (baseline.score < result.ranked.front().score)
       result.ranked.insert(result.ranked.begin(), baseline);
+  if (result.ranked.size() > std::max(topK.getValue(), 1u))
+    result.ranked.erase(result.ranked.begin() + std::max(topK.getValue(), 1u),
+                        result.ranked.end());
 
   SmallVector<int64_t> sigma =
       relabellingFor(*assignment, result.ranked.front().placement);
