@@ -32,11 +32,14 @@ def cpu_model():
 
 
 def git_commit():
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "lib",
-                            "include", "tools"],
-                           capture_output=True, text=True).stdout.strip()
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "lib",
+                                "include", "tools"],
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:  # no git on this machine
+        return "unknown"
     commit = done.stdout.strip() or "unknown"
     return commit + (" (with uncommitted changes)" if dirty else "")
 

@@ -18,6 +18,7 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 config.substitutions.append(("%aoizora_libs", config.aoizora_libs_dir))
 config.substitutions.append(("%aoizora_src", config.aoizora_src_root))
+config.substitutions.append(("%aoizora_obj", config.aoizora_obj_root))
 config.substitutions.append(("%shared", config.aoizora_shared_dir))
 
 # Tests that read the reference examples beside the checkout need them.
