@@ -1097,58 +1097,25 @@ Val Writer::manualRing(const Val &q, const Val &k, const Val &v,
   Val den = constantSplat("0.000000e+00", denShape, "den0");
   Val kb = kl, vb = vl;
   if (R > 1) {
-    Val c0 = constantScalar("0", "i64", "i0");
-    Val w{fresh("ringloop"), {}};
-    std::vector<Val> init{c0, kl, vl, acc, den};
-    std::vector<Val> condArgs, bodyArgs;
-    for (const Val &x : init) {
-      condArgs.push_back({fresh("ca"), x.shape, x.elt});
-      bodyArgs.push_back({fresh("ba"), x.shape, x.elt});
-    }
-    auto sig = [&](const std::vector<Val> &args) {
-      std::string s;
-      for (auto [j, a] : llvm::enumerate(args))
-        s += (j ? ", " : "") + a.name + ": " + typeOf(a);
-      return s;
-    };
-    line() << w.name << ":5 = \"stablehlo.while\"(" << namesOf(init)
-           << ") ({\n";
-    line() << "^bb0(" << sig(condArgs) << "):\n";
-    indent += 2;
-    Val limit = constantScalar(std::to_string(R - 1), "i64", "steps");
-    Val cmp = op("stablehlo.compare", {condArgs[0], limit}, {},
-                 "comparison_direction = #stablehlo<comparison_direction LT>",
-                 "", "more", "i1");
-    line() << "\"stablehlo.return\"(" << cmp.name << ") : (tensor<i1>) -> ()\n";
-    indent -= 2;
-    line() << "}, {\n";
-    line() << "^bb0(" << sig(bodyArgs) << "):\n";
-    indent += 2;
-    auto [acc2, den2] =
-        step(bodyArgs[1], bodyArgs[2], bodyArgs[3], bodyArgs[4]);
     std::string perm = "channel_handle = #stablehlo.channel_handle<handle = ";
-    Val kn =
-        op("stablehlo.collective_permute", {bodyArgs[1]}, bodyArgs[1].shape,
-           perm + std::to_string(++channel) +
-               ", type = 1>, source_target_pairs = " + pairs,
-           "", "knext");
-    Val vn =
-        op("stablehlo.collective_permute", {bodyArgs[2]}, bodyArgs[2].shape,
-           perm + std::to_string(++channel) +
-               ", type = 1>, source_target_pairs = " + pairs,
-           "", "vnext");
-    Val one = constantScalar("1", "i64", "one");
-    Val next =
-        op("stablehlo.add", {bodyArgs[0], one}, {}, "", "", "inext", "i64");
-    std::vector<Val> yield{next, kn, vn, acc2, den2};
-    line() << "\"stablehlo.return\"(" << namesOf(yield) << ") : ("
-           << typesOf(yield) << ") -> ()\n";
-    indent -= 2;
-    line() << "}) : (" << typesOf(init) << ") -> (" << typesOf(init) << ")\n";
-    kb = {w.name + "#1", kl.shape};
-    vb = {w.name + "#2", vl.shape};
-    acc = {w.name + "#3", accShape};
-    den = {w.name + "#4", denShape};
+    std::vector<Val> r = countedLoop(
+        "ringloop", R - 1, {kl, vl, acc, den},
+        [&](const Val &, const std::vector<Val> &x) -> std::vector<Val> {
+          auto [acc2, den2] = step(x[0], x[1], x[2], x[3]);
+          Val kn = op("stablehlo.collective_permute", {x[0]}, x[0].shape,
+                      perm + std::to_string(++channel) +
+                          ", type = 1>, source_target_pairs = " + pairs,
+                      "", "knext");
+          Val vn = op("stablehlo.collective_permute", {x[1]}, x[1].shape,
+                      perm + std::to_string(++channel) +
+                          ", type = 1>, source_target_pairs = " + pairs,
+                      "", "vnext");
+          return {kn, vn, acc2, den2};
+        });
+    kb = r[0];
+    vb = r[1];
+    acc = r[2];
+    den = r[3];
   }
   auto [accF, denF] = step(kb, vb, acc, den);
   Val db = broadcast(denF, accF.shape, {0, 1, 2}, "denb");
@@ -1303,53 +1270,19 @@ void Writer::forwardFunction() {
       x = block(x, ctx, layerWeights(l));
     }
   } else {
-    // A constant-trip loop as stage 1 reads it (docs/stage1.md,
-    // stablehlo.while): counter from 0, +1 per trip, compare LT a constant.
-    std::vector<Val> init;
-    init.push_back(constantScalar("0", "i64", "layer0"));
-    init.push_back(x);
-    init.push_back(ctx);
+    // The stacked weights ride along unchanged; each trip slices its layer.
+    std::vector<Val> init{x, ctx};
     for (unsigned k = 0; k < 10; ++k)
       init.push_back(args[4 + k]);
-    std::vector<Val> condArgs, bodyArgs;
-    for (const Val &v : init) {
-      condArgs.push_back({fresh("ca"), v.shape, v.elt});
-      bodyArgs.push_back({fresh("ba"), v.shape, v.elt});
-    }
-    auto sig = [&](const std::vector<Val> &vals) {
-      std::string s;
-      for (auto [j, a] : llvm::enumerate(vals))
-        s += (j ? ", " : "") + a.name + ": " + typeOf(a);
-      return s;
-    };
-    std::string w = fresh("layers");
-    line() << w << ":" << init.size() << " = \"stablehlo.while\"("
-           << namesOf(init) << ") ({\n";
-    line() << "^bb0(" << sig(condArgs) << "):\n";
-    indent += 2;
-    Val limit = constantScalar(std::to_string(p.L), "i64", "num_layers");
-    Val cmp = op("stablehlo.compare", {condArgs[0], limit}, {},
-                 "comparison_direction = #stablehlo<comparison_direction LT>",
-                 "", "more", "i1");
-    line() << "\"stablehlo.return\"(" << cmp.name << ") : (tensor<i1>) -> ()\n";
-    indent -= 2;
-    line() << "}, {\n";
-    line() << "^bb0(" << sig(bodyArgs) << "):\n";
-    indent += 2;
-    std::vector<Val> stacks(bodyArgs.begin() + 3, bodyArgs.end());
-    BlockWeights bw = sliceLayer(stacks, bodyArgs[0]);
-    Val y = block(bodyArgs[1], bodyArgs[2], bw);
-    Val one = constantScalar("1", "i64", "one");
-    Val next =
-        op("stablehlo.add", {bodyArgs[0], one}, {}, "", "", "next", "i64");
-    std::vector<Val> yield = bodyArgs;
-    yield[0] = next;
-    yield[1] = y;
-    line() << "\"stablehlo.return\"(" << namesOf(yield) << ") : ("
-           << typesOf(yield) << ") -> ()\n";
-    indent -= 2;
-    line() << "}) : (" << typesOf(init) << ") -> (" << typesOf(init) << ")\n";
-    x = {w + "#1", x.shape};
+    std::vector<Val> r = countedLoop(
+        "layers", p.L, init,
+        [&](const Val &i, const std::vector<Val> &carried) {
+          std::vector<Val> stacks(carried.begin() + 2, carried.end());
+          std::vector<Val> next = carried;
+          next[0] = block(carried[0], carried[1], sliceLayer(stacks, i));
+          return next;
+        });
+    x = r[0];
   }
   // ref §1.3 "After the blocks": Linear(D -> 64).
   Val out = matmul(x, args[3], "out");
