@@ -95,6 +95,60 @@ static std::string jaxSnippet(ArrayRef<int64_t> order,
       .str();
 }
 
+namespace {
+/// The ids in an HLO collective's groups: replica ids, partition ids or
+/// flattened ids, by XLA's CollectiveOpGroupMode.
+struct GroupIds {
+  hlo::CollectiveGroupMode mode;
+  int64_t replicas, partitions;
+
+  /// How many ids the mode has.
+  int64_t limit() const {
+    using Mode = hlo::CollectiveGroupMode;
+    if (mode == Mode::CrossPartition)
+      return partitions;
+    if (mode == Mode::FlattenedId)
+      return replicas * partitions;
+    return replicas;
+  }
+
+  /// The devices a group of these ids stands for, as flattened ids
+  /// (replica * partitions + partition): one list per concurrent copy of the
+  /// group (per partition for cross-replica groups, per replica for
+  /// cross-partition ones).
+  std::vector<std::vector<int64_t>> expand(ArrayRef<int64_t> group) const {
+    using Mode = hlo::CollectiveGroupMode;
+    std::vector<std::vector<int64_t>> out;
+    switch (mode) {
+    case Mode::CrossReplica:
+      for (int64_t p = 0; p < partitions; ++p) {
+        out.emplace_back();
+        for (int64_t r : group)
+          out.back().push_back(r * partitions + p);
+      }
+      break;
+    case Mode::CrossPartition:
+      for (int64_t r = 0; r < replicas; ++r) {
+        out.emplace_back();
+        for (int64_t p : group)
+          out.back().push_back(r * partitions + p);
+      }
+      break;
+    case Mode::CrossReplicaAndPartition:
+      out.emplace_back();
+      for (int64_t r : group)
+        for (int64_t p = 0; p < partitions; ++p)
+          out.back().push_back(r * partitions + p);
+      break;
+    case Mode::FlattenedId:
+      out.emplace_back(group.begin(), group.end());
+      break;
+    }
+    return out;
+  }
+};
+} // namespace
+
 /// The collectives of a compiled XLA HLO dump, over the module's
 /// \p numDevices logical devices. The importer's warnings (lines it could
 /// not read, loops without a known trip count) are reported, not dropped.
@@ -129,54 +183,8 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
                   "warning), so it cannot be priced");
     if (c.bytesPerDevice < 0)
       return fail("has an unknown size, so it cannot be priced");
-    // The ids in the groups are replica ids, partition ids or flattened ids
-    // depending on the group mode (XLA's CollectiveOpGroupMode); expand
-    // each group to the flattened ids of the devices that take part.
-    int64_t idLimit = 0;
-    std::function<void(ArrayRef<int64_t>, std::vector<std::vector<int64_t>> &)>
-        expand;
-    using Mode = hlo::CollectiveGroupMode;
-    switch (c.groupMode) {
-    case Mode::CrossReplica: // Replica ids, within each partition.
-      idLimit = replicas;
-      expand = [&](ArrayRef<int64_t> g,
-                   std::vector<std::vector<int64_t>> &out) {
-        for (int64_t p = 0; p < partitions; ++p) {
-          out.emplace_back();
-          for (int64_t r : g)
-            out.back().push_back(r * partitions + p);
-        }
-      };
-      break;
-    case Mode::CrossPartition: // Partition ids, within each replica.
-      idLimit = partitions;
-      expand = [&](ArrayRef<int64_t> g,
-                   std::vector<std::vector<int64_t>> &out) {
-        for (int64_t r = 0; r < replicas; ++r) {
-          out.emplace_back();
-          for (int64_t p : g)
-            out.back().push_back(r * partitions + p);
-        }
-      };
-      break;
-    case Mode::CrossReplicaAndPartition: // Replica ids, all partitions.
-      idLimit = replicas;
-      expand = [&](ArrayRef<int64_t> g,
-                   std::vector<std::vector<int64_t>> &out) {
-        out.emplace_back();
-        for (int64_t r : g)
-          for (int64_t p = 0; p < partitions; ++p)
-            out.back().push_back(r * partitions + p);
-      };
-      break;
-    case Mode::FlattenedId:
-      idLimit = numDevices;
-      expand = [&](ArrayRef<int64_t> g,
-                   std::vector<std::vector<int64_t>> &out) {
-        out.emplace_back(g.begin(), g.end());
-      };
-      break;
-    }
+    GroupIds ids{c.groupMode, replicas, partitions};
+    int64_t idLimit = ids.limit();
     auto inRange = [&](int64_t id) { return id >= 0 && id < idLimit; };
     WeightedCollective w;
     w.spec.kind = c.kind;
@@ -186,12 +194,12 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
       if (!inRange(source) || !inRange(target))
         return fail("has a source-target pair outside its " + Twine(idLimit) +
                     " ids");
-      std::vector<std::vector<int64_t>> pair;
-      expand({source}, pair);
-      std::vector<std::vector<int64_t>> to;
-      expand({target}, to);
-      for (auto [from, into] : llvm::zip(pair, to))
-        w.spec.pairs.emplace_back(unsigned(from[0]), unsigned(into[0]));
+      // A pair is a group of two: each copy of it is one flattened pair.
+      for (const std::vector<int64_t> &pair : ids.expand({source, target})) {
+        if (pair.size() != 2)
+          return fail("pairs devices in a group mode that spans partitions");
+        w.spec.pairs.emplace_back(unsigned(pair[0]), unsigned(pair[1]));
+      }
     }
     bool moves = !w.spec.pairs.empty();
     for (const std::vector<int64_t> &group : c.groups) {
@@ -199,9 +207,7 @@ loadDumpCollectives(ModuleOp module, StringRef path, const Slice &slice,
         if (!inRange(id))
           return fail("names id " + Twine(id) + " outside its " +
                       Twine(idLimit) + " ids");
-      std::vector<std::vector<int64_t>> expanded;
-      expand(group, expanded);
-      for (const std::vector<int64_t> &members : expanded) {
+      for (const std::vector<int64_t> &members : ids.expand(group)) {
         w.spec.groups.emplace_back(members.begin(), members.end());
         moves |= members.size() > 1;
       }
