@@ -1024,16 +1024,15 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   // execution, so that a disagreement can be traced to its kind and groups.
   llvm::json::Array simulatedCollectives;
   if (simulate) {
-    FailureOr<double> sim =
-        simulateComm(module, slice, winner.best.placement, winner.collectives);
-    if (failed(sim))
-      return failure();
-    simulatedPlan = *sim;
+    // Each collective is simulated once; the plan's total is their sum
+    // weighted by the counts (what simulateSequence does).
+    simulatedPlan = 0;
     for (const WeightedCollective &c : winner.collectives) {
-      FailureOr<double> one =
-          simulateComm(module, slice, winner.best.placement, {c});
+      FailureOr<double> one = simulateComm(module, slice, winner.best.placement,
+                                           {WeightedCollective{c.spec, 1}});
       if (failed(one))
         return failure();
+      *simulatedPlan += c.count * *one;
       // A permute is so many groups of 2 (its pairs); no groups at all is
       // one group of every device.
       int64_t groups = 1, groupSize = devices;
@@ -1052,7 +1051,7 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
           {"count", c.count},
           {"analytic_seconds",
            estimateCollective(slice, winner.best.placement, c.spec).seconds},
-          {"simulated_seconds", *one / (c.count > 0 ? c.count : 1)}});
+          {"simulated_seconds", *one}});
     }
   }
 
