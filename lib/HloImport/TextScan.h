@@ -42,49 +42,52 @@ inline size_t skipString(llvm::StringRef s, size_t open) {
   return llvm::StringRef::npos;
 }
 
-/// Index of the bracket closing the opener at \p open, or npos. Any closer
-/// ends any opener: the text is only scanned, not validated, and a
-/// mismatch is caught by whoever parses the pieces.
-inline size_t findClosing(llvm::StringRef s, size_t open) {
-  int depth = 0;
-  for (size_t i = open; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '"') {
-      size_t end = skipString(s, i);
-      if (end == llvm::StringRef::npos)
-        return llvm::StringRef::npos;
-      i = end - 1;
-    } else if (isOpener(c)) {
-      ++depth;
-    } else if (isCloser(c)) {
-      if (--depth == 0)
-        return i;
-    }
-  }
-  return llvm::StringRef::npos;
-}
-
-/// Index of the first \p target at nesting depth 0 and outside strings at
-/// or after \p from, or npos.
-inline size_t findTopLevel(llvm::StringRef s, char target, size_t from = 0) {
-  int depth = 0;
+/// The first index at or after \p from, outside string literals, for which
+/// \p visit(index) returns true; npos when none does or a string is left
+/// open.
+template <typename Visit>
+size_t findOutsideStrings(llvm::StringRef s, size_t from, Visit visit) {
   for (size_t i = from; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '"') {
+    if (s[i] == '"') {
       size_t end = skipString(s, i);
       if (end == llvm::StringRef::npos)
         return llvm::StringRef::npos;
       i = end - 1;
       continue;
     }
-    if (depth == 0 && c == target)
+    if (visit(i))
       return i;
-    if (isOpener(c))
-      ++depth;
-    else if (isCloser(c) && depth > 0)
-      --depth;
   }
   return llvm::StringRef::npos;
+}
+
+/// Index of the bracket closing the opener at \p open, or npos. Any closer
+/// ends any opener: the text is only scanned, not validated, and a
+/// mismatch is caught by whoever parses the pieces.
+inline size_t findClosing(llvm::StringRef s, size_t open) {
+  int depth = 0;
+  return findOutsideStrings(s, open, [&](size_t i) {
+    if (isOpener(s[i]))
+      ++depth;
+    else if (isCloser(s[i]))
+      return --depth == 0;
+    return false;
+  });
+}
+
+/// Index of the first \p target at nesting depth 0 and outside strings at
+/// or after \p from, or npos.
+inline size_t findTopLevel(llvm::StringRef s, char target, size_t from = 0) {
+  int depth = 0;
+  return findOutsideStrings(s, from, [&](size_t i) {
+    if (depth == 0 && s[i] == target)
+      return true;
+    if (isOpener(s[i]))
+      ++depth;
+    else if (isCloser(s[i]) && depth > 0)
+      --depth;
+    return false;
+  });
 }
 
 /// Splits \p s at top-level occurrences of \p sep; pieces are trimmed.
