@@ -97,6 +97,8 @@ struct PruneCandidatesPass
         row.reason = reason.getValue().str();
       rows.push_back(std::move(row));
     }
+    if (failed(applyExclusions(module, rows)))
+      return signalPassFailure();
 
     std::vector<CandidateScore> scores;
     for (const Row &r : rows)
@@ -191,6 +193,38 @@ struct PruneCandidatesPass
       if (failed(writeJSONReport(module, reportFile, std::move(report))))
         return signalPassFailure();
     }
+  }
+
+  /// Marks the candidates named by `exclude` (sizes such as 2x4x1) as
+  /// rejected; an entry that names no candidate is an error.
+  LogicalResult applyExclusions(ModuleOp module, std::vector<Row> &rows) {
+    for (const std::string &entry : exclude) {
+      SmallVector<StringRef> parts;
+      StringRef(entry).split(parts, 'x');
+      SmallVector<int64_t> sizes;
+      for (StringRef part : parts) {
+        int64_t size;
+        if (part.trim().getAsInteger(10, size)) {
+          module.emitError() << "az-prune-candidates: exclude '" << entry
+                             << "' is not a list of sizes such as 2x4x1";
+          return failure();
+        }
+        sizes.push_back(size);
+      }
+      Row *match = nullptr;
+      for (Row &r : rows)
+        if (ArrayRef<int64_t>(r.sizes) == ArrayRef<int64_t>(sizes))
+          match = &r;
+      if (!match) {
+        module.emitError() << "az-prune-candidates: exclude '" << entry
+                           << "' names no candidate (sizes are in the "
+                              "mesh's axis order)";
+        return failure();
+      }
+      match->score.rejected = true;
+      match->reason = "excluded";
+    }
+    return success();
   }
 
   void fail(ModuleOp module, StringRef message) {

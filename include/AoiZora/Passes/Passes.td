@@ -186,7 +186,8 @@ def PruneCandidates : Pass<"az-prune-candidates", "mlir::ModuleOp"> {
     estimate first, at most `max-survivors` of them. The survivors replace
     the table as the module attribute `aoizora.candidates`, which stage 2
     reads (docs/stage1.md, "What stage 2 reads"); with `report-file` they
-    are also written as JSON.
+    are also written as JSON. Candidates named by `exclude` count as
+    rejected (reason "excluded").
   }];
   let options = [
     Option<"keepWithin", "keep-within", "double", /*default=*/"1.5",
@@ -194,6 +195,10 @@ def PruneCandidates : Pass<"az-prune-candidates", "mlir::ModuleOp"> {
            "best estimate">,
     Option<"maxSurvivors", "max-survivors", "unsigned", /*default=*/"4",
            "Keep at most this many candidates (0: no limit)">,
+    ListOption<"exclude", "exclude", "std::string",
+           "Candidates to drop before pruning, as their sizes in the mesh's "
+           "axis order (e.g. 2x4x1; comma-separated): candidates that failed "
+           "to compile, so that the next ones may survive instead">,
     Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
            "Write the survivors as JSON to this file ('-' for stdout)">,
     Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"true",
