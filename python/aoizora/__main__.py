@@ -1,0 +1,6 @@
+"""python3 -m aoizora: see aoizora/cli.py."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
