@@ -8,6 +8,7 @@ devices, lowers it with shardings, and writes:
   <out>/<name>.generic.mlir   generic-form StableHLO (print_generic_op_form)
   <out>/<name>.after_optimizations.txt   compiled, partitioned HLO text
   <out>/<name>.topology.json  the devices as AoiZora's topology file expects
+                              (TPU devices only: others have no coordinates)
   <out>/<name>.versions.json  JAX / jaxlib versions that produced them
 
 Dimensions follow ../../../shared/reference/dit-workloads.md (Wan 2.1 14B:
@@ -114,12 +115,14 @@ def main():
                                          enable_debug_info=False))
     with open(base + ".after_optimizations.txt", "w") as f:
         f.write(lowered.compile().as_text())
-    topology = [{"id": int(d.id),
-                 "coords": list(getattr(d, "coords", (i, 0, 0))),
-                 "core_on_chip": int(getattr(d, "core_on_chip", 0))}
-                for i, d in enumerate(devices[:n])]
-    with open(base + ".topology.json", "w") as f:
-        json.dump(topology, f, indent=1)
+    # Only devices with coordinates (TPU) have a topology file; fake CPU
+    # devices are planned on the slice's default order instead.
+    if all(getattr(d, "coords", None) is not None for d in devices[:n]):
+        import sys
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..",
+                                        "python"))
+        import aoizora
+        aoizora.write_topology(base + ".topology.json", devices[:n])
     import jaxlib
     with open(base + ".versions.json", "w") as f:
         json.dump({"jax": jax.__version__, "jaxlib": jaxlib.__version__,
