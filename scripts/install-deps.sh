@@ -3,8 +3,10 @@
 # Uses sudo when not run as root.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ python3
-  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+# python3-pip, -setuptools and -wheel: the Python bridge's install test builds
+# python/ offline (pip install --no-build-isolation).
+packages=(cmake ninja-build g++ python3 python3-pip python3-setuptools
+  python3-wheel llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libfmt-dev libgtest-dev libbenchmark-dev)
 
 missing=()
