@@ -316,13 +316,17 @@ def _has_coords(devices):
 def _check_slice_size(topology_spec, n):
     """Catches the plain '<gen>:AxB[xC]' forms early; aoizora-opt checks
     every form."""
-    match = re.fullmatch(r"[A-Za-z0-9]+:(\d+(?:x\d+)*)(?::.*)?", topology_spec)
+    match = re.fullmatch(r"([A-Za-z0-9]+):(\d+(?:x\d+)*)(?::.*)?",
+                         topology_spec)
     if match:
-        size = math.prod(int(s) for s in match.group(1).split("x"))
+        # v7x shows two devices per chip (lib/Topology/Chip.cpp).
+        per_chip = 2 if match.group(1).lower() == "v7x" else 1
+        size = per_chip * math.prod(int(s) for s in
+                                    match.group(2).split("x"))
         if size != n:
             raise TopologyMismatchError(
-                f"topology {topology_spec} has {size} devices (one per chip) "
-                f"but the mesh has {n}")
+                f"topology {topology_spec} has {size} devices but the mesh "
+                f"has {n}")
 
 
 def _check_lowered_mesh(text, names, sizes):
@@ -372,11 +376,8 @@ def run_loop(backend, mesh_axes, topology_spec=None, compile_survivors=True,
     entries = None
     if topology_file is not None:
         entries = read_topology(topology_file)
-        with open(topology_file, encoding="utf-8") as src:
-            text = src.read()
     elif _has_coords(devices):
         entries = topology(devices)
-        text = dumps_topology(entries)
     if entries is not None:
         if len(entries) != n:
             raise TopologyMismatchError(
@@ -388,8 +389,12 @@ def run_loop(backend, mesh_axes, topology_spec=None, compile_survivors=True,
             raise TopologyMismatchError(
                 f"the topology file's device ids {sorted(ids)} are not the "
                 f"devices' {sorted(given)}")
+        # In the devices' order: the exported module's device k is
+        # devices[k], and the file lists the devices in that order.
+        position = {d: i for i, d in enumerate(given)}
+        entries = sorted(entries, key=lambda e: position[e["id"]])
         with open(path("topology.json"), "w", encoding="utf-8") as dst:
-            dst.write(text)
+            dst.write(dumps_topology(entries))
         files["topology"] = path("topology.json")
     if topology_spec is None:
         if entries is None:

@@ -136,6 +136,15 @@ class LoopTest(unittest.TestCase):
         for position, device in enumerate(result.devices):
             self.assertEqual(list(device.coords[:2]), by_logical[position])
 
+    def test_a_given_topology_file_is_written_in_the_devices_order(self):
+        devices = tpu_devices((2, 4))
+        from aoizora.topology import topology, write_topology
+        path = os.path.join(self.work, "given.json")
+        write_topology(path, list(reversed(devices)))
+        result = self.run_loop(FakeBackend(devices), topology_file=path)
+        with open(result.files["topology"]) as f:
+            self.assertEqual(json.load(f), topology(devices))
+
     def test_device_count_must_match_the_mesh(self):
         with self.assertRaisesRegex(TopologyMismatchError,
                                     "has 8 devices but 4 are given"):
