@@ -17,7 +17,6 @@ JAX APIs used (public ones only):
                                               against while lowering
 """
 
-import contextlib
 import re
 
 from .errors import JaxMissingError

@@ -137,7 +137,7 @@ def chip_name(device_kind):
         return None
     kind = kind.replace("tpu", " ").strip()
     for pattern, name in _KIND_TO_CHIP:
-        if pattern.fullmatch(kind) or pattern.match(kind):
+        if pattern.match(kind):
             return name
     return None
 
