@@ -329,6 +329,18 @@ def _check_slice_size(topology_spec, n):
                 f"has {n}")
 
 
+_COLLECTIVE = re.compile(
+    r"\s(all-reduce|all-gather|reduce-scatter|all-to-all|"
+    r"collective-permute|collective-broadcast|ragged-all-to-all)"
+    r"(-start)?\(")
+
+
+def count_collectives(hlo_text):
+    """How many collective instructions compiled HLO text holds (an async
+    pair counts once, by its -start)."""
+    return len(_COLLECTIVE.findall(hlo_text))
+
+
 def _check_lowered_mesh(text, names, sizes):
     """Raises when the program lowered on a mesh other than the candidate's:
     its shardings are bound to a fixed mesh, and its compiled HLO would
@@ -476,7 +488,8 @@ def run_loop(backend, mesh_axes, topology_spec=None, compile_survivors=True,
                 f.write(hlo_text)
             s.status = "compiled"
             say(f"survivor {i + 1}/{len(fresh)} {s.label}: compiled in "
-                f"{s.compile_seconds:.1f} s")
+                f"{s.compile_seconds:.1f} s, {count_collectives(hlo_text)} "
+                "collective instruction(s)")
         if not failed_now:
             break
         say("stage 1 again without the candidates that failed to compile")

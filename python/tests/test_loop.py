@@ -7,11 +7,13 @@ import os
 import tempfile
 import unittest
 
-from helpers import (FakeBackend, aoizora_opt_or_skip, cpu_devices,
+from helpers import (CHECKOUT, FakeBackend, aoizora_opt_or_skip, cpu_devices,
                      mlp_module, tpu_devices)
 from aoizora.errors import (JaxMissingError, StageError, ToolNotFoundError,
                             TopologyMismatchError)
-from aoizora.plan import mesh_layout, run_loop, split_options
+from aoizora.plan import _check_slice_size as check_slice_size
+from aoizora.plan import (count_collectives, mesh_layout, parse_mesh_axes,
+                          run_loop, split_options)
 
 
 class LoopTest(unittest.TestCase):
@@ -69,6 +71,8 @@ class LoopTest(unittest.TestCase):
         self.assertIn("stage 1: 3 of 4 candidates kept", text)
         for i in (1, 2, 3):
             self.assertIn(f"survivor {i}/3 ", text)
+        self.assertIn("compiled in ", text)
+        self.assertIn("s, 1 collective instruction(s)", text)
         self.assertIn("stage 2: placing 3 candidate(s) on v5e:2x4 with 3 "
                       "compiled HLO dump(s)", text)
         self.assertTrue(self.lines[-1].startswith("plan: "))
@@ -187,6 +191,52 @@ class LoopTest(unittest.TestCase):
                      topology_spec="v5e:2x4",
                      aoizora_opt=os.path.join(self.work, "no-such-tool"),
                      work_dir=self.work, progress=False)
+
+
+class MeshAxesTest(unittest.TestCase):
+    def test_forms(self):
+        want = [("cfg", 2), ("sp", 4)]
+        for form in ({"cfg": 2, "sp": 4}, [("cfg", 2), ("sp", "4")],
+                     "cfg=2, sp=4", (("cfg", 2), ("sp", 4))):
+            self.assertEqual(parse_mesh_axes(form), want, form)
+
+    def test_names_alone_put_every_device_on_the_first_axis(self):
+        self.assertEqual(parse_mesh_axes(("sp", "tp"), 8),
+                         [("sp", 8), ("tp", 1)])
+        self.assertEqual(parse_mesh_axes("sp,tp", 8), [("sp", 8), ("tp", 1)])
+        with self.assertRaisesRegex(ValueError, "needs the device count"):
+            parse_mesh_axes(("sp", "tp"))
+
+    def test_errors(self):
+        for bad, message in (({}, "empty"), ("x=two", "not an integer"),
+                             ({"x": 0}, "at least 1"),
+                             ([("x", 2), ("x", 2)], "appears twice"),
+                             (["x", ("y", 2)], "not a mix")):
+            with self.assertRaisesRegex(ValueError, message, msg=bad):
+                parse_mesh_axes(bad, 8)
+
+    def test_slice_size_check(self):
+        check_slice_size("v5e:2x4", 8)
+        check_slice_size("v7x:2x2x1", 8)  # two devices per chip
+        check_slice_size("v5litepod-16", 8)  # left to aoizora-opt
+        with self.assertRaisesRegex(TopologyMismatchError,
+                                    "v5p:2x2x2 has 8 devices but the mesh "
+                                    "has 16"):
+            check_slice_size("v5p:2x2x2", 16)
+
+
+class CountCollectivesTest(unittest.TestCase):
+    def test_counts_opcodes_not_names(self):
+        with open(os.path.join(CHECKOUT, "unittests", "HloImport", "Inputs",
+                               "spmd_collectives.txt")) as f:
+            text = f.read()
+        # 2 all-gather, 2 all-reduce, reduce-scatter, 2 all-to-all (one
+        # tuple-shaped), collective-permute, collective-broadcast.
+        self.assertEqual(count_collectives(text), 9)
+        self.assertEqual(count_collectives(
+            "%s = f32[4]{0} all-reduce-start(%p), to_apply=%add\n"
+            "%d = f32[4]{0} all-reduce-done(%s)\n"
+            "%r = f32[4]{0} ragged-all-to-all(%p, %o)"), 2)
 
 
 class OptionsTest(unittest.TestCase):
