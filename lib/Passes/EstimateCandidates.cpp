@@ -13,11 +13,11 @@
 #include "AoiZora/IR/TensorGraph.h"
 #include "AoiZora/Passes/Passes.h"
 #include "AoiZora/Passes/ReportFile.h"
+#include "AoiZora/Passes/Stage1Analysis.h"
 #include "AoiZora/Passes/TopologyOptions.h"
 #include "AoiZora/Planner/Candidates.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/Threading.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -107,16 +107,23 @@ struct EstimateCandidatesPass
         loadDeviceAssignment(module, *slice, topologyFile);
     if (failed(placement))
       return signalPassFailure();
-    FailureOr<TensorGraphBuild> build = buildTensorGraph(module, *shardings);
-    if (failed(build))
+    EstimateOptions options;
+    options.allowPadding = allowPadding;
+    options.overlap = overlap == "full";
+    options.checkMemory = checkMemory;
+    // Built once per module and kept for az-prune-candidates and az-place.
+    auto &stage1 = getAnalysis<Stage1Analysis>();
+    FailureOr<ArrayRef<CandidateEstimate>> estimates =
+        stage1.estimates(*shardings, *slice, *placement, options);
+    if (failed(estimates))
       return signalPassFailure();
-    TensorGraph &graph = build->graph;
-    PropagationResult result = propagate(graph);
+    const Stage1Analysis::Graph &built = **stage1.graph(*shardings);
+    const TensorGraph &graph = built.build.graph;
 
     // Everything the rules could not follow, by op name.
     for (const GraphWarning &w : graph.warnings) {
-      Operation *at = w.origin < build->origins.size()
-                          ? build->origins[w.origin]
+      Operation *at = w.origin < built.build.origins.size()
+                          ? built.build.origins[w.origin]
                           : module.getOperation();
       InFlightDiagnostic diag = at->emitWarning()
                                 << "'" << w.subject << "': " << w.message;
@@ -127,31 +134,19 @@ struct EstimateCandidatesPass
       for (const std::string &note : graph.notes)
         emitRemark(module.getLoc()) << note;
 
-    EstimateOptions options;
-    options.allowPadding = allowPadding;
-    options.overlap = overlap == "full";
-    options.checkMemory = checkMemory;
-    std::vector<Candidate> candidates = candidatesOf(graph, devices);
-    // Candidates are estimated independently (pure functions of the graph).
-    std::vector<CandidateEstimate> estimates(candidates.size());
-    mlir::parallelFor(module.getContext(), 0, candidates.size(), [&](size_t i) {
-      estimates[i] = estimateCandidate(graph, result, candidates[i], *slice,
-                                       *placement, options);
-    });
-
     const CandidateEstimate *best = nullptr;
     unsigned rejected = 0;
-    for (const CandidateEstimate &e : estimates) {
+    for (const CandidateEstimate &e : *estimates) {
       rejected += e.rejected;
       if (!e.rejected && (!best || e.totalSeconds < best->totalSeconds))
         best = &e;
     }
     if (emitRemarks) {
-      for (const CandidateEstimate &e : estimates)
+      for (const CandidateEstimate &e : *estimates)
         emitRemark(module.getLoc()) << describeEstimate(e);
       InFlightDiagnostic diag =
           emitRemark(module.getLoc())
-          << estimates.size() << " candidates for "
+          << estimates->size() << " candidates for "
           << (graph.meshName.empty() ? std::string("the module")
                                      : "@" + graph.meshName)
           << " on " << slice->str() << ", " << rejected << " rejected";
@@ -161,10 +156,10 @@ struct EstimateCandidatesPass
       diag << " (overlap: " << overlap << ")";
     }
 
-    attachTable(module, *slice, graph, estimates);
+    attachTable(module, *slice, graph, *estimates);
     if (!reportFile.empty()) {
       llvm::json::Array table, warnings, notes, axes;
-      for (const CandidateEstimate &e : estimates)
+      for (const CandidateEstimate &e : *estimates)
         table.push_back(e.toJSON(graph.mesh));
       for (const GraphWarning &w : graph.warnings)
         warnings.push_back(llvm::json::Object{
@@ -188,6 +183,8 @@ struct EstimateCandidatesPass
       if (failed(writeJSONReport(module, reportFile, std::move(report))))
         return signalPassFailure();
     }
+    // Only the table attribute changed: the graph and estimates still hold.
+    markAnalysesPreserved<Stage1Analysis>();
   }
 
   /// `aoizora.estimates = {axes = [...], candidates = [{...}], mesh = "...",

@@ -8,6 +8,7 @@
 
 #include "AoiZora/Passes/Passes.h"
 #include "AoiZora/Passes/ReportFile.h"
+#include "AoiZora/Passes/Stage1Analysis.h"
 #include "AoiZora/Passes/TopologyOptions.h"
 #include "AoiZora/Planner/Candidates.h"
 #include "AoiZora/Sharding/Shardy.h"
@@ -193,6 +194,8 @@ struct PruneCandidatesPass
       if (failed(writeJSONReport(module, reportFile, std::move(report))))
         return signalPassFailure();
     }
+    // Only the table attribute changed: stage 1 still holds for az-place.
+    markAnalysesPreserved<Stage1Analysis>();
   }
 
   /// Marks the candidates named by `exclude` (sizes such as 2x4x1) as

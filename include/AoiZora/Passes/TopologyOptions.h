@@ -9,6 +9,7 @@
 #ifndef AOIZORA_PASSES_TOPOLOGYOPTIONS_H
 #define AOIZORA_PASSES_TOPOLOGYOPTIONS_H
 
+#include "AoiZora/Plan/Report.h"
 #include "AoiZora/Topology/Placement.h"
 #include "AoiZora/Topology/Slice.h"
 
@@ -31,10 +32,6 @@ mlir::FailureOr<Placement> loadDeviceAssignment(mlir::ModuleOp module,
                                                 const Slice &slice,
                                                 llvm::StringRef file);
 
-/// "1.50 MiB", "640 B".
-std::string formatBytes(double bytes);
-/// "12.345 us", "1.200 ms".
-std::string formatSeconds(double seconds);
 /// "chip (1,0) +x", or "none" for kNoLink.
 std::string describeLink(const Slice &slice, LinkId link);
 /// "(1,0)" / "(1,0,2)": a chip's coordinates over the slice's dimensions.

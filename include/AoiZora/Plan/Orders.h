@@ -1,0 +1,84 @@
+//===- Orders.h - Logical meshes and device orders of a plan ----*- C++ -*-===//
+//
+// The pieces every plan is made of: the logical mesh the structured
+// embeddings follow, JAX's mesh_utils order for a mesh (the baseline most
+// JAX programs run with), the Python that rebuilds a planned mesh in JAX,
+// and a replay of a step in the link-level simulator.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef AOIZORA_PLAN_ORDERS_H
+#define AOIZORA_PLAN_ORDERS_H
+
+#include "AoiZora/Plan/Report.h"
+#include "AoiZora/Search/PlacementSearch.h"
+#include "AoiZora/Sharding/Shardy.h"
+
+#include <optional>
+
+namespace aoizora::plan {
+
+/// The logical mesh whose axes the structured embeddings follow.
+struct LogicalMesh {
+  llvm::SmallVector<int64_t> shape;
+  llvm::SmallVector<std::string> axisNames;
+  std::string note;
+
+  /// The axes of \p mesh, with \p note.
+  static LogicalMesh of(const sharding::Mesh &mesh, std::string note);
+};
+
+/// A mesh of the module and the name it is declared under.
+struct NamedMesh {
+  std::string name;
+  sharding::Mesh mesh;
+};
+
+/// The module's mesh over all \p devices when it has one in iota order,
+/// otherwise one flat axis (GSPMD-only modules, or meshes with explicit
+/// device_ids, whose positions are not the logical ids).
+LogicalMesh chooseLogicalMesh(llvm::ArrayRef<NamedMesh> meshes,
+                              int64_t devices);
+
+/// The first mesh of \p meshes over all \p devices with axes, or null.
+const NamedMesh *meshOverAllDevices(llvm::ArrayRef<NamedMesh> meshes,
+                                    int64_t devices);
+
+/// Python that builds the planned jax.sharding.Mesh without rewriting the
+/// module: mesh position k holds the device with id order[k].
+std::string jaxSnippet(llvm::ArrayRef<int64_t> order, const LogicalMesh &mesh);
+
+/// JAX's mesh_utils order for a mesh shape on the slice, as JAX users get
+/// it: allow_split_physical_axes=False (JAX's and MaxDiffusion's default),
+/// and True only when False refuses the shape.
+struct MeshUtilsOrder {
+  std::optional<Placement> placement;
+  /// How it was built, or why there is none.
+  std::string note;
+};
+
+/// \p meshDeviceIds: the mesh's device_ids when not iota. Placements map
+/// device ids (what groups name) to chips, while mesh_utils fills mesh
+/// positions: the device that the mesh puts at position p must then sit
+/// where mesh_utils puts position p.
+MeshUtilsOrder meshUtilsOrder(const Slice &slice, const Placement &devices,
+                              llvm::ArrayRef<int64_t> meshShape,
+                              llvm::ArrayRef<int64_t> meshDeviceIds = {});
+
+/// Communication time of \p step on \p placement in the link-level
+/// simulator (lib/Sim), an independent check of the analytic model.
+llvm::Expected<double>
+simulateCommunication(const Slice &slice, const Placement &placement,
+                      llvm::ArrayRef<WeightedCollective> step);
+
+/// Step time: compute plus communication, or their maximum with overlap.
+inline double stepTime(double compute, double comm, bool overlap) {
+  return overlap ? std::max(compute, comm) : compute + comm;
+}
+
+/// Whether sigma is the identity.
+bool isIdentity(llvm::ArrayRef<int64_t> sigma);
+
+} // namespace aoizora::plan
+
+#endif // AOIZORA_PLAN_ORDERS_H
