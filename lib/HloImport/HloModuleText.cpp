@@ -87,6 +87,17 @@ void parseAttributeList(StringRef text, std::vector<HloAttribute> &out,
       bad.push_back("empty attribute");
       continue;
     }
+    // A mesh-axes replica group list with explicit device ids prints a
+    // top-level comma of its own: `replica_groups=mesh['x'=2,'y'=2],
+    // device_ids=(0,2,1,3) {'x'}` (XLA's Mesh::ToString); the piece after
+    // that comma belongs to the previous value.
+    if (piece.starts_with("device_ids=") && !out.empty() &&
+        StringRef(out.back().value).starts_with("mesh[") &&
+        !StringRef(out.back().value).contains(" {")) {
+      out.back().value += ", ";
+      out.back().value += piece.str();
+      continue;
+    }
     auto [key, value] = piece.split('=');
     key = key.trim();
     if (piece.find('=') == StringRef::npos || !isName(key)) {
@@ -126,6 +137,15 @@ bool looksLikeComputationHeader(StringRef line) {
   return !head.empty() && isNameChar(head.front());
 }
 
+/// Whether a trimmed line closes a computation: `}` alone or followed by
+/// attributes (`}, execution_thread="parallel_thread"`).
+bool isComputationClose(StringRef line) {
+  if (!line.consume_front("}"))
+    return false;
+  line = line.ltrim();
+  return line.empty() || line.starts_with(",");
+}
+
 /// Whether a statement continues on the next line: brackets or a string
 /// still open, or a trailing comma before more attributes.
 bool isIncomplete(StringRef stmt) {
@@ -156,7 +176,7 @@ private:
 
   void parseHeader(StringRef line, unsigned lineNo);
   void openComputation(StringRef line, unsigned lineNo);
-  void closeComputation();
+  void closeComputation(StringRef trailer = {}, unsigned lineNo = 0);
   void parseInstruction(StringRef stmt, unsigned lineNo);
   void parseOperands(StringRef text, HloInstruction &inst, unsigned lineNo);
   void flushPending();
@@ -241,8 +261,18 @@ void ModuleParser::openComputation(StringRef line, unsigned lineNo) {
   current = std::move(comp);
 }
 
-void ModuleParser::closeComputation() {
+void ModuleParser::closeComputation(StringRef trailer, unsigned lineNo) {
   flushPending();
+  trailer = trailer.ltrim();
+  if (trailer.consume_front(",")) {
+    SmallVector<std::string> bad;
+    parseAttributeList(trailer, current->trailer, bad);
+    for (const std::string &msg : bad)
+      warn(lineNo, "computation '" + current->name + "': " + msg);
+    for (const HloAttribute &attr : current->trailer)
+      if (attr.key == "execution_thread")
+        current->executionThread = StringRef(attr.value).trim("\"").str();
+  }
   module.computations.push_back(std::move(*current));
   current.reset();
 }
@@ -449,7 +479,8 @@ Expected<HloModuleText> ModuleParser::run() {
     }
 
     // Inside a computation.
-    bool startsNew = line == "}" || looksLikeInstructionStart(line) ||
+    bool closes = isComputationClose(line);
+    bool startsNew = closes || looksLikeInstructionStart(line) ||
                      looksLikeComputationHeader(line);
     if (!pending.empty()) {
       if (!startsNew) {
@@ -461,8 +492,8 @@ Expected<HloModuleText> ModuleParser::run() {
       }
       flushPending();
     }
-    if (line == "}") {
-      closeComputation();
+    if (closes) {
+      closeComputation(line.drop_front(), lineNo);
       continue;
     }
     if (looksLikeComputationHeader(line)) {

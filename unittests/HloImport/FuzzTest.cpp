@@ -22,7 +22,8 @@ namespace {
 
 constexpr const char *kFixtures[] = {
     "spmd_collectives.txt", "async_collectives.txt", "while_loop.txt",
-    "garbage_lines.txt", "truncated.txt"};
+    "garbage_lines.txt", "truncated.txt", "async_every_kind.txt",
+    "unpriced_communication.txt"};
 
 constexpr char kSyntax[] = "{}[](),=\"%<>/*T:\n 0123456789-";
 
@@ -36,6 +37,10 @@ bool checkImport(llvm::StringRef text) {
   }
   for (const std::string &w : result->warnings)
     EXPECT_TRUE(llvm::StringRef(w).starts_with("line ")) << w;
+  for (const UnpricedCommunication &u : result->unpriced) {
+    EXPECT_GT(u.line, 0u);
+    EXPECT_FALSE(u.reason.empty());
+  }
   for (const ImportedCollective &c : result->collectives) {
     EXPECT_GE(c.count, 0);
     EXPECT_GE(c.bytesPerDevice, -1);
@@ -108,6 +113,41 @@ TEST(HloImportFuzzTest, Mutations) {
     std::string text = readInput(name);
     for (int i = 0; i < 1500; ++i)
       checkImport(mutate(text, rng));
+  }
+}
+
+TEST(HloImportFuzzTest, MeshGroupMutations) {
+  // Mutated mesh-axes group lists: an error, or groups that cover every
+  // device of the mesh exactly once.
+  constexpr const char *kMeshes[] = {
+      "mesh['x'=2,'y'=4] {'y','x'}",
+      "mesh['x'=8] {'x':(1)2,'x':(4)2}",
+      "mesh['a'=2,'b'=4], device_ids=([4,2]T(1,0)) {'b'}",
+      "mesh[x=2,y=2], device_ids=(0,2,1,3) {x}",
+      "maximal_mesh[device_id=3] {}"};
+  std::mt19937 rng(11);
+  for (const char *mesh : kMeshes) {
+    for (int i = 0; i < 3000; ++i) {
+      std::string text = mutate(mesh, rng);
+      llvm::Expected<MeshReplicaGroups> groups = parseMeshReplicaGroups(text);
+      if (!groups) {
+        llvm::consumeError(groups.takeError());
+        continue;
+      }
+      if (groups->numDevices == 0)
+        continue; // a maximal mesh: one group of its device
+      std::vector<int> seen(groups->numDevices, 0);
+      size_t size = groups->groups.front().size();
+      for (const std::vector<int64_t> &group : groups->groups) {
+        EXPECT_EQ(group.size(), size) << text;
+        for (int64_t id : group) {
+          ASSERT_TRUE(id >= 0 && id < groups->numDevices) << text;
+          ++seen[id];
+        }
+      }
+      for (int n : seen)
+        EXPECT_EQ(n, 1) << text;
+    }
   }
 }
 

@@ -384,7 +384,9 @@ TEST(HloImportTest, GarbageBecomesLineNumberedWarnings) {
   EXPECT_TRUE(hasWarning(r.warnings, 19, "use_global_device_ids 'maybe'"))
       << all;
   EXPECT_TRUE(hasWarning(r.warnings, 20, "bytes taken from the result")) << all;
-  EXPECT_TRUE(hasWarning(r.warnings, 21, "'send'")) << all;
+  EXPECT_TRUE(hasWarning(r.warnings, 21, "'snd' cannot be priced")) << all;
+  ASSERT_EQ(r.unpriced.size(), 1u);
+  EXPECT_EQ(r.unpriced[0].opcode, "send");
   EXPECT_TRUE(hasWarning(r.warnings, 22, "unknown computation 'nowhere'"))
       << all;
   EXPECT_TRUE(hasWarning(r.warnings, 23, "replica groups 'mesh[x]'")) << all;

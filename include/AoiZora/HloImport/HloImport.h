@@ -96,20 +96,73 @@ struct ImportedCollective {
   std::vector<int64_t> dimensions;
 
   /// False when an attribute that says which devices take part (groups,
-  /// pairs, channel, group mode) could not be read; a warning says which.
+  /// pairs, channel, group mode) could not be read, or the groups are
+  /// `{}` and the device count is unknown; a warning says which.
   bool devicesKnown = true;
+
+  /// `ragged-all-to-all`: priced as an all-to-all of its whole input
+  /// buffer, an upper bound (the sizes sent are data dependent).
+  bool isRagged = false;
 
   /// How many times the collective runs per execution of ENTRY: 0 when its
   /// computation is unreachable from ENTRY.
   int64_t count = 1;
 };
 
+/// An instruction that moves data between devices but that the importer
+/// cannot price: send/recv between devices, a custom-call whose target
+/// communicates, an opcode that looks like a collective it does not know.
+/// It is reported (never silently dropped) and makes any cost built from
+/// the dump incomplete.
+struct UnpricedCommunication {
+  std::string opcode;
+  std::string instructionName;
+  std::string computation;
+  unsigned line = 0;
+  /// Why it cannot be priced, for a diagnostic.
+  std::string reason;
+  /// Executions per run of ENTRY, as for collectives.
+  int64_t count = 1;
+};
+
+/// Where the device count of an import comes from.
+enum class DeviceCountSource {
+  /// `num_partitions` / `replica_count` in the module header.
+  Header,
+  /// HloImportOptions::numDevices (the module the dump accompanies).
+  Option,
+  /// A mesh-axes replica group list (`mesh['x'=8] {...}`) names its mesh.
+  Mesh,
+  /// The largest device id the collectives name, plus one: a lower bound.
+  CollectiveIds,
+  /// Nothing says: collectives over "all devices" cannot be priced.
+  Unknown,
+};
+
+llvm::StringRef stringifyDeviceCountSource(DeviceCountSource source);
+
+/// What the caller knows about the dump beyond its text.
+struct HloImportOptions {
+  /// The devices the program runs on, used when the header gives neither
+  /// `num_partitions` nor `replica_count` (XLA prints each only when it is
+  /// not 1; test modules and hand-written HLO often omit both). A header
+  /// count always wins; the caller compares it with its own.
+  std::optional<int64_t> numDevices;
+};
+
 /// The result of an import.
 struct HloImportResult {
   std::string moduleName;
-  /// From the module header; 1 when absent (XLA's default).
+  /// From the module header when it has either (the other is then 1,
+  /// XLA's default); otherwise from HloImportOptions::numDevices, a mesh
+  /// named by the replica groups, or the collectives' ids, with a warning
+  /// that says which (see deviceCountSource). The devices are read as
+  /// partitions when some collective has a channel_id, else as replicas.
   int64_t numPartitions = 1;
   int64_t replicaCount = 1;
+  DeviceCountSource deviceCountSource = DeviceCountSource::Header;
+  /// Communication that cannot be priced, in file order.
+  std::vector<UnpricedCommunication> unpriced;
   /// Instructions whose `sharding={...}` the HLO sharding model reads (one
   /// that it cannot read is a warning instead).
   int64_t shardedInstructions = 0;
@@ -123,17 +176,41 @@ struct HloImportResult {
 };
 
 /// Imports HLO module text. Fails only when parseHloModuleText fails.
-llvm::Expected<HloImportResult> importHloText(llvm::StringRef text);
+llvm::Expected<HloImportResult>
+importHloText(llvm::StringRef text, const HloImportOptions &options = {});
 
 /// Reads \p path and imports it; a read error names the path.
-llvm::Expected<HloImportResult> importHloFile(llvm::StringRef path);
+llvm::Expected<HloImportResult>
+importHloFile(llvm::StringRef path, const HloImportOptions &options = {});
 
 /// Parses a `replica_groups` value: `{}` (returns an empty list), explicit
-/// `{{0,1},{2,3}}`, or iota `[G,S]<=[R0,...]T(P0,...)` / `[G,S]<=[N]`
-/// (../shared/reference/sharding-syntax.md §2.4). Iota lists larger than
-/// 2^20 ids are refused so that hostile input cannot exhaust memory.
+/// `{{0,1},{2,3}}`, iota `[G,S]<=[R0,...]T(P0,...)` / `[G,S]<=[N]`
+/// (../shared/reference/sharding-syntax.md §2.4), or mesh axes (see
+/// parseMeshReplicaGroups). Lists larger than 2^20 ids are refused so that
+/// hostile input cannot exhaust memory.
 llvm::Expected<std::vector<std::vector<int64_t>>>
 parseReplicaGroups(llvm::StringRef text);
+
+/// Replica groups given by mesh axes, and the device count of their mesh.
+struct MeshReplicaGroups {
+  std::vector<std::vector<int64_t>> groups;
+  int64_t numDevices = 0;
+};
+
+/// Parses XLA's mesh-axes replica group list (MeshAxesReplicaGroupList in
+/// xla/hlo/ir/replica_group.h; Mesh and AxisRef printing in
+/// xla/hlo/ir/mesh_and_axis.cc):
+///
+///   mesh[AXIS=SIZE,...][, device_ids=(IDS)] {REF,...}
+///   maximal_mesh[device_id=N] {}
+///
+/// AXIS is a name, quoted `'x'` by current XLA and bare `x` by older
+/// versions; IDS is a list `0,2,1,3` or an iota `[R0,...]T(P0,...)`; REF is
+/// an axis name or a sub-axis `NAME:(PRE)SIZE` (the SIZE devices of the
+/// axis at stride PRE). A group is a set of devices that differ only in
+/// the referenced (sub-)axes, listed with the REFs varying in the order
+/// written (the last fastest); `{}` gives groups of one device.
+llvm::Expected<MeshReplicaGroups> parseMeshReplicaGroups(llvm::StringRef text);
 
 /// Parses `source_target_pairs={{0,1},{1,0}}` values.
 llvm::Expected<std::vector<std::pair<int64_t, int64_t>>>

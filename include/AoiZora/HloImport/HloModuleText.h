@@ -77,6 +77,12 @@ struct HloComputation {
   std::string signature;
   unsigned line = 0;
   std::vector<HloInstruction> instructions;
+  /// Attributes printed after the closing brace, as in
+  /// `}, execution_thread="parallel_thread"` (XLA prints the thread of
+  /// every computation that does not run on the main thread).
+  std::vector<HloAttribute> trailer;
+  /// `execution_thread` from the trailer; "main" when absent.
+  std::string executionThread = "main";
 
   /// The instruction named \p name (without `%`), or nullptr.
   const HloInstruction *findInstruction(llvm::StringRef name) const;
