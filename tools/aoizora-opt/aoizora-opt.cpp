@@ -5,15 +5,29 @@
 // libraries, so unregistered dialects are allowed by default: inputs are
 // generic-form MLIR, and their attributes arrive as opaque attributes.
 //
+// JAX prints modules in those dialects' custom syntax by default, which no
+// parser here can read; MLIR's own message for that ("Dialect `sdy' not
+// found for custom op") does not tell the user what to do, so the driver
+// recognises it and reports what the file is and how to print it generic.
+//
 //===----------------------------------------------------------------------===//
 
 #include "AoiZora/Passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <optional>
 
 static constexpr const char *kToolDescription =
     "AoiZora: topology-aware device placement for sharded StableHLO\n\n"
@@ -21,6 +35,9 @@ static constexpr const char *kToolDescription =
     "annotations in generic form. The stablehlo, sdy and mhlo dialects are\n"
     "external and not linked in, so --allow-unregistered-dialect is ON by\n"
     "default (pass --allow-unregistered-dialect=false to turn it off).\n"
+    "JAX prints custom syntax by default; print generic form with\n"
+    "  lowered.compiler_ir(\"stablehlo\").operation.get_asm(\n"
+    "      print_generic_op_form=True)\n"
     "Passes: see the --az-* options below; docs/ explains each one.\n";
 
 /// Returns true when the user already set --allow-unregistered-dialect.
@@ -35,6 +52,94 @@ static bool mentionsUnregisteredFlag(int argc, char **argv) {
   return false;
 }
 
+/// The op named by MLIR's parse error for a custom-syntax op of an external
+/// dialect this driver cannot parse, e.g. "sdy.mesh" in "Dialect `sdy' not
+/// found for custom op 'sdy.mesh' ".
+static std::optional<std::string> customFormOp(llvm::StringRef message) {
+  static constexpr llvm::StringLiteral kExternal[] = {"sdy", "stablehlo",
+                                                      "mhlo", "chlo"};
+  if (!message.consume_front("Dialect `"))
+    return std::nullopt;
+  auto [dialect, rest] = message.split('\'');
+  if (!llvm::is_contained(kExternal, dialect) ||
+      !rest.consume_front(" not found for custom op '"))
+    return std::nullopt;
+  return rest.take_until([](char c) { return c == '\''; }).str();
+}
+
+/// Parses \p buffer (each split chunk on its own, as MlirOptMain will) in
+/// a scratch context. When a chunk fails on a custom-syntax op of an
+/// external dialect, reports one error at MLIR's location that explains
+/// the file is JAX's default printed form and how to print it generic, and
+/// returns true.
+static bool reportCustomForm(const llvm::MemoryBuffer &buffer,
+                             llvm::StringRef splitMarker,
+                             mlir::DialectRegistry &registry) {
+  llvm::StringRef text = buffer.getBuffer();
+  // Chunks as [begin, end) offsets; a chunk keeps its line numbers because
+  // everything outside it is blanked (newlines kept) rather than cut.
+  llvm::SmallVector<std::pair<size_t, size_t>> chunks;
+  size_t begin = 0;
+  if (!splitMarker.empty()) {
+    size_t lineStart = 0;
+    while (lineStart < text.size()) {
+      size_t lineEnd = text.find('\n', lineStart);
+      if (lineEnd == llvm::StringRef::npos)
+        lineEnd = text.size();
+      if (text.slice(lineStart, lineEnd).trim() == splitMarker) {
+        chunks.emplace_back(begin, lineStart);
+        begin = lineEnd;
+      }
+      lineStart = lineEnd + 1;
+    }
+  }
+  chunks.emplace_back(begin, text.size());
+
+  bool reported = false;
+  for (auto [chunkBegin, chunkEnd] : chunks) {
+    std::string masked = text.str();
+    for (size_t i = 0; i < masked.size(); ++i)
+      if ((i < chunkBegin || i >= chunkEnd) && masked[i] != '\n')
+        masked[i] = ' ';
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(masked,
+                                             buffer.getBufferIdentifier()),
+        llvm::SMLoc());
+    mlir::MLIRContext context(registry,
+                              mlir::MLIRContext::Threading::DISABLED);
+    context.allowUnregisteredDialects();
+    std::optional<mlir::Location> at;
+    std::string op;
+    {
+      // Swallow every diagnostic of the scratch parse; MlirOptMain reports
+      // the ones that are not ours.
+      mlir::ScopedDiagnosticHandler capture(
+          &context, [&](mlir::Diagnostic &diag) {
+            if (!at && diag.getSeverity() == mlir::DiagnosticSeverity::Error)
+              if (std::optional<std::string> name = customFormOp(diag.str())) {
+                at = diag.getLocation();
+                op = *name;
+              }
+            return mlir::success();
+          });
+      (void)mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+    }
+    if (!at)
+      continue;
+    mlir::SourceMgrDiagnosticHandler report(sourceMgr, &context);
+    mlir::emitError(*at)
+        << "'" << op
+        << "' is written in custom syntax, the form JAX prints by default; "
+           "aoizora-opt reads the generic form only (the sdy, stablehlo, "
+           "mhlo and chlo dialects are not linked in). Print the module "
+           "generic in JAX: lowered.compiler_ir(\"stablehlo\").operation."
+           "get_asm(print_generic_op_form=True)";
+    reported = true;
+  }
+  return reported;
+}
+
 int main(int argc, char **argv) {
   aoizora::registerAllAoiZoraPassesAndPipelines();
 
@@ -47,8 +152,23 @@ int main(int argc, char **argv) {
   static char allowFlag[] = "--allow-unregistered-dialect";
   if (!mentionsUnregisteredFlag(argc, argv))
     args.insert(args.begin() + 1, allowFlag);
+  int count = static_cast<int>(args.size());
 
+  auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
+      count, args.data(), kToolDescription, registry);
+  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  // Standard input can be read only once; a file is checked first. With
+  // --verify-diagnostics the input's expected-* lines decide what is
+  // reported, so MLIR's own messages are left as they are.
+  if (inputFilename != "-" && config.shouldAllowUnregisteredDialects() &&
+      !config.shouldVerifyDiagnostics() && !config.shouldShowDialects() &&
+      !config.shouldListPasses()) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+        llvm::MemoryBuffer::getFile(inputFilename, /*IsText=*/true);
+    if (buffer &&
+        reportCustomForm(**buffer, config.inputSplitMarker(), registry))
+      return 1;
+  }
   return mlir::asMainReturnCode(mlir::MlirOptMain(
-      static_cast<int>(args.size()), args.data(), kToolDescription,
-      registry));
+      count, args.data(), inputFilename, outputFilename, registry));
 }
