@@ -313,6 +313,13 @@ FailureOr<ModuleShardings> ModuleShardings::build(ModuleOp module) {
   if (auto attr = module->getAttrOfType<IntegerAttr>("mhlo.num_partitions"))
     builder.partitions = attr.getInt();
   builder.deviceCount = builder.partitions.value_or(0);
+  // pmap-style programs run on replicas: the devices are replicas times
+  // partitions (XLA's flattened device ids).
+  if (auto attr = module->getAttrOfType<IntegerAttr>("mhlo.num_replicas")) {
+    result.replicas = attr.getInt();
+    if (*result.replicas > 1)
+      builder.deviceCount = builder.partitions.value_or(1) * *result.replicas;
+  }
 
   // Meshes first: shardings refer to them by name from anywhere.
   for (const ShardingSite &site : result.siteList) {
@@ -354,6 +361,24 @@ FailureOr<ModuleShardings> ModuleShardings::build(ModuleOp module) {
       return failure();
   }
   result.partitions = builder.partitions;
+  if (builder.deviceCount == 0) {
+    // No mesh and no count attribute: the collectives' device ids say how
+    // many devices take part at least (-1 pads uneven groups).
+    int64_t maxId = -1;
+    for (const ShardingSite &site : result.siteList) {
+      if (site.kind != SiteKind::ReplicaGroups &&
+          site.kind != SiteKind::SourceTargetPairs)
+        continue;
+      if (auto groups = readDeviceGroups(site.ref.get()); succeeded(groups))
+        for (ArrayRef<int64_t> group : *groups)
+          for (int64_t id : group)
+            maxId = std::max(maxId, id);
+    }
+    if (maxId >= 1) {
+      builder.deviceCount = maxId + 1;
+      result.devicesFromCollectives = true;
+    }
+  }
   result.devices = std::max<int64_t>(builder.deviceCount, 1);
   return result;
 }
@@ -395,6 +420,10 @@ llvm::json::Value ModuleShardings::toJSON() const {
                           {"values", std::move(valueArray)}};
   if (partitions)
     root["num_partitions"] = *partitions;
+  if (replicas)
+    root["num_replicas"] = *replicas;
+  if (devicesFromCollectives)
+    root["device_count_from"] = "collective device ids";
   return root;
 }
 

@@ -21,7 +21,8 @@ FailureOr<Slice> parseTopologyOption(ModuleOp module, StringRef passName,
     return module.emitError()
            << "topology " << slice->str() << " has " << slice->numDevices()
            << " devices but the module runs on " << numDevices
-           << " (from its meshes or mhlo.num_partitions)";
+           << " (from its meshes, mhlo.num_partitions x mhlo.num_replicas, "
+              "or the device ids of its collectives)";
   return std::move(*slice);
 }
 

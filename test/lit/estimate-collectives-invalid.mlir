@@ -11,7 +11,7 @@
 // MISSING: error: az-estimate-collectives needs a 'topology', e.g. topology=v5e:4x4
 // SHAPE: error: invalid topology 'v5e:3x3': '3x3' is not a supported v5e slice shape
 // GEN: error: invalid topology 'v9z:4x4': unknown TPU generation 'v9z'
-// COUNT: error: topology v5e:2x4:wrap=0,0 has 8 devices but the module runs on 4 (from its meshes or mhlo.num_partitions)
+// COUNT: error: topology v5e:2x4:wrap=0,0 has 8 devices but the module runs on 4 (from its meshes, mhlo.num_partitions x mhlo.num_replicas, or the device ids of its collectives)
 // FILE: error: cannot read topology file '{{.*}}missing.json'
 // DUP: error: {{.*}}dup.json: device entry #1 (id 0) repeats id 0
 // ORDER: error: invalid device order: device id 1 appears twice, so the order is not a permutation

@@ -63,9 +63,16 @@ public:
   const MeshInfo *lookupMesh(llvm::StringRef name) const;
   /// `mhlo.num_partitions` when the module has it.
   std::optional<int64_t> numPartitions() const { return partitions; }
+  /// `mhlo.num_replicas` when the module has it.
+  std::optional<int64_t> numReplicas() const { return replicas; }
   /// The number of devices the module runs on: that of its meshes with more
-  /// than one device, else mhlo.num_partitions, else 1.
+  /// than one device, else mhlo.num_partitions times mhlo.num_replicas
+  /// (pmap-style modules have only replicas), else one more than the
+  /// largest device id its collectives name, else 1.
   int64_t deviceCount() const { return devices; }
+  /// Whether deviceCount() comes from the collectives' device ids (nothing
+  /// else in the module says): a lower bound.
+  bool deviceCountFromCollectives() const { return devicesFromCollectives; }
 
   /// The report written by az-inspect-shardings.
   llvm::json::Value toJSON() const;
@@ -75,7 +82,9 @@ private:
   llvm::SmallVector<MeshInfo, 0> meshList;
   llvm::SmallVector<ValueSharding, 0> valueList;
   std::optional<int64_t> partitions;
+  std::optional<int64_t> replicas;
   int64_t devices = 1;
+  bool devicesFromCollectives = false;
 };
 
 /// Shape of a ranked tensor type, or std::nullopt for anything else.
