@@ -577,21 +577,6 @@ bool isAsyncContinuation(StringRef opcode) {
          classifyStem(opcode).has_value();
 }
 
-/// Custom-call targets that move data between devices, by the words their
-/// names use (collective libraries and JAX/XLA collective kernels).
-bool isCommunicatingTarget(StringRef target) {
-  std::string lower = target.lower();
-  StringRef t(lower);
-  for (StringRef word :
-       {"allreduce", "all_reduce", "all-reduce", "allgather", "all_gather",
-        "all-gather", "reducescatter", "reduce_scatter", "reduce-scatter",
-        "alltoall", "all_to_all", "all-to-all", "collective", "ppermute",
-        "nccl", "rccl", "nvshmem", "psum"})
-    if (t.contains(word))
-      return true;
-  return false;
-}
-
 /// Why \p inst moves data between devices in a way this importer cannot
 /// price, or std::nullopt when it does not (or is a known collective).
 std::optional<std::string> unpricedReason(const HloInstruction &inst) {
@@ -606,7 +591,7 @@ std::optional<std::string> unpricedReason(const HloInstruction &inst) {
   }
   if (opcode == "custom-call") {
     std::optional<StringRef> target = inst.getAttribute("custom_call_target");
-    if (target && isCommunicatingTarget(target->trim("\"")))
+    if (target && isCommunicatingCustomCallTarget(target->trim("\"")))
       return ("custom-call target " + *target +
               " communicates between devices and its traffic is not known")
           .str();
@@ -1201,6 +1186,19 @@ HloImportResult Importer::run() {
 }
 
 } // namespace
+
+bool aoizora::hlo::isCommunicatingCustomCallTarget(StringRef target) {
+  std::string lower = target.lower();
+  StringRef t(lower);
+  for (StringRef word :
+       {"allreduce", "all_reduce", "all-reduce", "allgather", "all_gather",
+        "all-gather", "reducescatter", "reduce_scatter", "reduce-scatter",
+        "alltoall", "all_to_all", "all-to-all", "collective", "ppermute",
+        "nccl", "rccl", "nvshmem", "psum"})
+    if (t.contains(word))
+      return true;
+  return false;
+}
 
 StringRef aoizora::hlo::stringifyDeviceCountSource(DeviceCountSource source) {
   switch (source) {

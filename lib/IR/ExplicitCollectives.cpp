@@ -7,6 +7,7 @@
 
 #include "AoiZora/IR/ExplicitCollectives.h"
 
+#include "AoiZora/HloImport/HloImport.h"
 #include "AoiZora/IR/ShardingSites.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -134,6 +135,44 @@ collectExplicitCollectives(ModuleOp module, int64_t numDevices) {
   if (walk.wasInterrupted())
     return failure();
   return result;
+}
+
+SmallVector<UnpricedCommunicationOp, 0>
+findUnpricedCommunication(ModuleOp module) {
+  SmallVector<UnpricedCommunicationOp, 0> found;
+  module.walk([&](Operation *op) {
+    StringRef name = op->getName().getStringRef();
+    auto [dialect, opName] = name.split('.');
+    if (dialect != "stablehlo" && dialect != "mhlo")
+      return;
+    if (opName == "send" || opName == "recv") {
+      auto host = op->getAttrOfType<BoolAttr>("is_host_transfer");
+      if (!host || !host.getValue())
+        found.push_back({op, (name + " between devices: the cost model has "
+                                     "no pairs to say which devices it links")
+                                 .str()});
+      return;
+    }
+    if (opName == "custom_call") {
+      auto target = op->getAttrOfType<StringAttr>("call_target_name");
+      if (target && hlo::isCommunicatingCustomCallTarget(target.getValue()))
+        found.push_back({op, ("custom_call @" + target.getValue() +
+                              " communicates between devices and its traffic "
+                              "is not known")
+                                 .str()});
+      return;
+    }
+    // MHLO's collectives are MHLO spellings of StableHLO's; only StableHLO
+    // ops are collectives of their own here.
+    if (dialect == "stablehlo" && !isExplicitCollective(name) &&
+        (opName.contains("all_gather") || opName.contains("all_reduce") ||
+         opName.contains("all_to_all") || opName.contains("reduce_scatter") ||
+         opName.starts_with("collective_")))
+      found.push_back(
+          {op, ("'" + name + "' is a collective the cost model does not know")
+                   .str()});
+  });
+  return found;
 }
 
 } // namespace aoizora

@@ -111,6 +111,7 @@ private:
     options.exhaustive = exhaustive;
     options.simulate = simulate;
     options.emitRemarks = emitRemarks;
+    options.allowEmpty = allowEmpty;
     MLIRContext *context = &getContext();
     options.parallelFor = [context](size_t n, function_ref<void(size_t)> body) {
       mlir::parallelFor(context, 0, n, body);
@@ -159,7 +160,7 @@ LogicalResult PlacePass::placeExplicit(ModuleOp module,
                                        const Placement &assignment) {
   std::vector<plan::NamedMesh> meshes = namedMeshes(shardings);
   auto sink = sinkFor(module);
-  auto dumped = plan::loadOwnDump(hloDumps, meshes, slice, sink);
+  auto dumped = plan::loadOwnDump(hloDumps, meshes, slice, allowEmpty, sink);
   if (!dumped)
     return emitPlanError(module, dumped.takeError());
   int64_t devices = slice.numDevices();
@@ -170,15 +171,34 @@ LogicalResult PlacePass::placeExplicit(ModuleOp module,
   if (*dumped) {
     step = std::move(**dumped);
   } else {
-    if (explicitCollectives->empty())
-      return module.emitError()
-             << "az-place found no explicit collectives to place: it needs a "
-                "partitioned module or one whose sdy.manual_computation "
-                "bodies hold the collectives";
+    // Communication the cost model cannot price is reported where it is
+    // and makes the plan's cost incomplete.
+    unsigned unpriced = 0;
+    for (const UnpricedCommunicationOp &u : findUnpricedCommunication(module)) {
+      u.op->emitWarning() << "az-place cannot price the communication of "
+                             "this op: "
+                          << u.reason << "; the plan's cost is incomplete";
+      ++unpriced;
+    }
+    if (explicitCollectives->empty()) {
+      std::string why = unpriced ? " (" + std::to_string(unpriced) +
+                                       " op(s) communicate but cannot be "
+                                       "priced; see the warnings)"
+                                 : "";
+      if (!allowEmpty)
+        return module.emitError()
+               << "az-place found no explicit collectives to place" << why
+               << ": it needs a partitioned module or one whose "
+                  "sdy.manual_computation bodies hold the collectives "
+                  "(allow-empty=true places it at 0 s of communication)";
+      module.emitWarning() << "az-place found no explicit collectives to place"
+                           << why << "; its communication is priced at 0 s";
+    }
     auto weighed = weighCollectives(slice, *explicitCollectives);
     if (failed(weighed))
       return failure();
-    step = {std::move(*weighed), "explicit collectives in the module"};
+    step = {std::move(*weighed), "explicit collectives in the module",
+            unpriced};
   }
   auto placed = plan::planExplicit(slice, assignment, std::move(step), meshes,
                                    planOptions(), sink);

@@ -34,6 +34,11 @@ struct PlanPipelineOptions
       llvm::cl::desc("Compiled XLA HLO text per candidate: 'PATH' for the "
                      "module's own mesh, 'SIZES=PATH' (e.g. 2x4x2=dump.txt) "
                      "for another; comma-separated")};
+  Option<bool> allowEmpty{
+      *this, "allow-empty",
+      llvm::cl::desc("Place a candidate whose HLO dump has no priceable "
+                     "collective (0 s of communication) instead of failing"),
+      llvm::cl::init(false)};
   Option<std::string> reportFile{
       *this, "report-file",
       llvm::cl::desc("Write the stage-1 candidate table as JSON here")};
@@ -104,6 +109,7 @@ void buildPlanPipeline(mlir::OpPassManager &pm,
   place.topologyFile = options.topologyFile;
   place.planFile = options.planFile;
   place.hloDumps.assign(options.hloDumps.begin(), options.hloDumps.end());
+  place.allowEmpty = options.allowEmpty;
   place.searchEvaluations = options.searchEvaluations;
   place.searchStall = options.searchStall;
   place.exhaustive = options.exhaustive;

@@ -58,6 +58,8 @@ struct Job {
   std::string source;
   std::vector<RankedPlacement> seeds;
   MeshUtilsOrder meshUtils;
+  /// Communication its dump could not price.
+  unsigned unpriced = 0;
 };
 
 /// The state of one planCandidates call.
@@ -179,12 +181,13 @@ CandidatePlanner::collectivesOf(const CandidateEstimate &estimate) {
     return PricedStep{
         stepCollectives(estimate, estimate.candidate.toMesh(in.moduleMesh)),
         "derived by stage 1 from the module's shardings"};
-  auto dumped =
-      loadDumpCollectives(dump->path, slice, slice.numDevices(), sink);
+  auto dumped = loadDumpCollectives(dump->path, slice, slice.numDevices(),
+                                    options.allowEmpty, sink);
   if (!dumped)
     return dumped.takeError();
   usedDumps.insert(dump);
-  return PricedStep{std::move(*dumped), "compiled HLO dump " + dump->path};
+  return PricedStep{std::move(dumped->step), "compiled HLO dump " + dump->path,
+                    dumped->unpriced, std::move(dumped->priced)};
 }
 
 MeshUtilsOrder
@@ -205,7 +208,8 @@ llvm::Error CandidatePlanner::placeAll() {
             std::move(priced->collectives),
             std::move(priced->source),
             {},
-            meshUtilsOf(*estimate)};
+            meshUtilsOf(*estimate),
+            priced->unpriced};
     job.seeds.push_back({assignment,
                          scorePlacement(slice, assignment, job.step),
                          "module order"});
@@ -245,7 +249,7 @@ llvm::Error CandidatePlanner::placeAll() {
         *job.estimate, best, job.source,
         step(*job.estimate, best.score.seconds),
         job.seeds.front().score.seconds, std::move(job.step), result.evaluated,
-        std::move(job.meshUtils), std::move(top)});
+        std::move(job.meshUtils), std::move(top), job.unpriced});
   }
   std::stable_sort(plan.placed.begin(), plan.placed.end(),
                    [](const PlacedCandidate &a, const PlacedCandidate &b) {

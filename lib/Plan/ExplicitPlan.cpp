@@ -27,7 +27,7 @@ llvm::SmallVector<int64_t> writtenMeshSizes(ArrayRef<NamedMesh> meshes,
 
 llvm::Expected<std::optional<PricedStep>>
 loadOwnDump(ArrayRef<std::string> hloDumps, ArrayRef<NamedMesh> meshes,
-            const Slice &slice, MessageSink sink) {
+            const Slice &slice, bool allowEmpty, MessageSink sink) {
   int64_t devices = slice.numDevices();
   llvm::SmallVector<int64_t> sizes = writtenMeshSizes(meshes, devices);
   llvm::Expected<std::vector<DumpEntry>> dumps =
@@ -44,10 +44,11 @@ loadOwnDump(ArrayRef<std::string> hloDumps, ArrayRef<NamedMesh> meshes,
                "so it is not used");
   if (!own)
     return std::nullopt;
-  auto step = loadDumpCollectives(own->path, slice, devices, sink);
-  if (!step)
-    return step.takeError();
-  return PricedStep{std::move(*step), "compiled HLO dump " + own->path};
+  auto dumped = loadDumpCollectives(own->path, slice, devices, allowEmpty, sink);
+  if (!dumped)
+    return dumped.takeError();
+  return PricedStep{std::move(dumped->step), "compiled HLO dump " + own->path,
+                    dumped->unpriced, std::move(dumped->priced)};
 }
 
 /// The ranking and the baselines, one remark each.

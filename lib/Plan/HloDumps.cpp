@@ -118,10 +118,13 @@ llvm::Error convertCollective(const hlo::ImportedCollective &c,
 }
 } // namespace
 
-llvm::Expected<std::vector<WeightedCollective>>
+llvm::Expected<DumpCollectives>
 loadDumpCollectives(StringRef path, const Slice &slice, int64_t numDevices,
-                    MessageSink sink) {
-  llvm::Expected<hlo::HloImportResult> dump = hlo::importHloFile(path);
+                    bool allowEmpty, MessageSink sink) {
+  hlo::HloImportOptions options;
+  options.numDevices = numDevices;
+  llvm::Expected<hlo::HloImportResult> dump =
+      hlo::importHloFile(path, options);
   if (!dump)
     return planError("cannot import HLO dump '" + path +
                      "': " + llvm::toString(dump.takeError()));
@@ -136,7 +139,7 @@ loadDumpCollectives(StringRef path, const Slice &slice, int64_t numDevices,
   // Device d of the module is XLA's flattened id: replica * P + partition.
   GroupIds ids{hlo::CollectiveGroupMode::CrossReplica, dump->replicaCount,
                dump->numPartitions};
-  std::vector<WeightedCollective> step;
+  DumpCollectives result;
   for (const hlo::ImportedCollective &c : dump->collectives) {
     if (c.count == 0)
       continue;
@@ -145,10 +148,47 @@ loadDumpCollectives(StringRef path, const Slice &slice, int64_t numDevices,
     bool moves = false;
     if (llvm::Error err = convertCollective(c, ids, slice, path, w, moves))
       return std::move(err);
-    if (moves)
-      step.push_back(std::move(w));
+    if (!moves)
+      continue;
+    bool permute = !w.spec.pairs.empty();
+    result.priced.push_back(llvm::json::Object{
+        {"line", c.line},
+        {"instruction", c.instructionName},
+        {"opcode", c.opcode},
+        {"kind", stringifyCollectiveKind(c.kind)},
+        {"bytes_per_device", c.bytesPerDevice},
+        {"groups", permute ? int64_t(w.spec.pairs.size())
+                           : int64_t(w.spec.groups.size())},
+        {"group_size", permute ? int64_t(2)
+                               : int64_t(w.spec.groups.front().size())},
+        {"count", c.count}});
+    result.step.push_back(std::move(w));
   }
-  return step;
+  for (const hlo::UnpricedCommunication &u : dump->unpriced)
+    result.unpriced += u.count > 0;
+  if (result.step.empty()) {
+    std::string why =
+        result.unpriced
+            ? " (" + std::to_string(result.unpriced) +
+                  " communicating instruction(s) cannot be priced; see the "
+                  "warnings)"
+            : "";
+    if (!allowEmpty)
+      return planError("HLO dump '" + path +
+                       "' has no collective that az-place can price" + why +
+                       ", so its communication would cost 0 s; pass "
+                       "allow-empty=true to place it anyway");
+    sink(MessageKind::Warning, "HLO dump '" + path +
+                                   "' has no collective that az-place can "
+                                   "price" +
+                                   why + "; its communication is priced at 0 s");
+  } else if (result.unpriced) {
+    sink(MessageKind::Warning,
+         "HLO dump '" + path + "': the cost is incomplete: " +
+             Twine(result.unpriced) +
+             " communicating instruction(s) cannot be priced");
+  }
+  return result;
 }
 
 llvm::Expected<std::vector<DumpEntry>>

@@ -58,6 +58,10 @@ static Object planCore(const Slice &slice, const SearchResult &result,
 
 llvm::json::Value ExplicitPlan::toJSON(const Slice &slice) const {
   Object root = planCore(slice, result, baselines, sigma, mesh, step.source);
+  root["cost"] = step.unpriced ? "incomplete" : "complete";
+  root["unpriced_communication"] = step.unpriced;
+  if (step.dumpCollectives)
+    root["dump_collectives"] = llvm::json::Array(*step.dumpCollectives);
   // With explicit device_ids the search saw one flat axis, but JAX needs
   // the mesh as written: position p holds the planned device of the id the
   // mesh puts there.
@@ -84,7 +88,8 @@ static Object candidateJSON(const CandidatePlan &plan) {
                    {"mesh", sharding::printMesh(plan.chosenMesh)},
                    {"compute_seconds", winner.estimate.computeSeconds},
                    {"communication_seconds", winner.best.score.seconds},
-                   {"step_seconds", winner.stepSeconds}};
+                   {"step_seconds", winner.stepSeconds},
+                   {"cost", winner.unpriced ? "incomplete" : "complete"}};
   if (plan.simulatedCommSeconds)
     candidate["simulated_communication_seconds"] = *plan.simulatedCommSeconds;
   return candidate;
@@ -113,7 +118,8 @@ static Array candidatesJSON(const CandidatePlan &plan) {
                {"communication_seconds_module_order", p.moduleOrderCommSeconds},
                {"compute_seconds", p.estimate.computeSeconds},
                {"placement_origin", p.best.origin},
-               {"collective_source", p.source}});
+               {"collective_source", p.source},
+               {"cost", p.unpriced ? "incomplete" : "complete"}});
   return candidates;
 }
 

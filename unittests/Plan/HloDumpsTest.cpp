@@ -86,14 +86,21 @@ TEST(HloDumps, LoadsTheCollectivesThatMoveData) {
   ASSERT_FALSE(path.empty());
   Slice slice = test::parseTestSlice("v5e:2x4");
   std::vector<std::string> warnings;
-  auto step = loadDumpCollectives(path, slice, 8,
+  auto step = loadDumpCollectives(path, slice, 8, /*allowEmpty=*/false,
                                   [&](MessageKind, const llvm::Twine &message) {
                                     warnings.push_back(message.str());
                                   });
   ASSERT_TRUE(bool(step)) << errorText(step.takeError());
   // The cross-replica all-reduce with one replica moves nothing.
-  ASSERT_EQ(step->size(), 1u);
-  const WeightedCollective &ar = (*step)[0];
+  ASSERT_EQ(step->step.size(), 1u);
+  EXPECT_EQ(step->unpriced, 0u);
+  ASSERT_EQ(step->priced.size(), 1u);
+  const llvm::json::Object *listed = step->priced[0].getAsObject();
+  ASSERT_NE(listed, nullptr);
+  EXPECT_EQ(listed->getInteger("bytes_per_device"), 16 * 256 * 4);
+  EXPECT_EQ(listed->getInteger("group_size"), 4);
+  EXPECT_EQ(listed->getInteger("groups"), 2);
+  const WeightedCollective &ar = step->step[0];
   EXPECT_EQ(ar.spec.kind, CollectiveKind::AllReduce);
   EXPECT_DOUBLE_EQ(ar.spec.bytes, 16 * 256 * 4);
   EXPECT_DOUBLE_EQ(ar.count, 1);
@@ -101,7 +108,7 @@ TEST(HloDumps, LoadsTheCollectivesThatMoveData) {
   EXPECT_EQ(ar.spec.groups[1], (llvm::SmallVector<unsigned, 16>{4, 5, 6, 7}));
   EXPECT_TRUE(warnings.empty());
 
-  auto mismatch = loadDumpCollectives(path, slice, 16,
+  auto mismatch = loadDumpCollectives(path, slice, 16, /*allowEmpty=*/false,
                                       [](MessageKind, const llvm::Twine &) {});
   EXPECT_EQ(errorText(mismatch.takeError()),
             "HLO dump '" + path +
@@ -110,9 +117,43 @@ TEST(HloDumps, LoadsTheCollectivesThatMoveData) {
   llvm::sys::fs::remove(path);
 }
 
+TEST(HloDumps, NoPriceableCollectiveIsAnErrorUnlessAllowed) {
+  // Only a send between devices: nothing to price, which must not read as
+  // 0 s of communication.
+  std::string path = writeTemp(
+      "HloModule m, num_partitions=8\n"
+      "ENTRY %e (p: f32[16]) -> f32[16] {\n"
+      "  %p = f32[16]{0} parameter(0)\n"
+      "  %t = token[] after-all()\n"
+      "  %s = (f32[16]{0}, u32[], token[]) send(f32[16]{0} %p, token[] %t), "
+      "channel_id=1\n"
+      "  ROOT %r = f32[16]{0} copy(f32[16]{0} %p)\n"
+      "}\n");
+  ASSERT_FALSE(path.empty());
+  Slice slice = test::parseTestSlice("v5e:2x4");
+  std::vector<std::string> warnings;
+  auto sink = [&](MessageKind, const llvm::Twine &message) {
+    warnings.push_back(message.str());
+  };
+  auto refused = loadDumpCollectives(path, slice, 8, /*allowEmpty=*/false, sink);
+  ASSERT_FALSE(bool(refused));
+  EXPECT_NE(errorText(refused.takeError())
+                .find("has no collective that az-place can price (1 "
+                      "communicating instruction(s) cannot be priced"),
+            std::string::npos);
+  auto allowed = loadDumpCollectives(path, slice, 8, /*allowEmpty=*/true, sink);
+  ASSERT_TRUE(bool(allowed)) << errorText(allowed.takeError());
+  EXPECT_TRUE(allowed->step.empty());
+  EXPECT_EQ(allowed->unpriced, 1u);
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings.back().find("priced at 0 s"), std::string::npos);
+  llvm::sys::fs::remove(path);
+}
+
 TEST(HloDumps, MissingFileIsAnError) {
   Slice slice = test::parseTestSlice("v5e:2x4");
   auto step = loadDumpCollectives("/nonexistent/dump.txt", slice, 8,
+                                  /*allowEmpty=*/false,
                                   [](MessageKind, const llvm::Twine &) {});
   ASSERT_FALSE(bool(step));
   EXPECT_NE(errorText(step.takeError())

@@ -212,6 +212,12 @@ struct MeshReplicaGroups {
 /// written (the last fastest); `{}` gives groups of one device.
 llvm::Expected<MeshReplicaGroups> parseMeshReplicaGroups(llvm::StringRef text);
 
+/// Whether a custom-call target names an operation that moves data between
+/// devices (a collective library such as NCCL/RCCL/NVSHMEM, or a collective
+/// such as all_reduce, all-gather, alltoall, reduce_scatter, ppermute,
+/// psum, by the words its name uses). Such a call cannot be priced.
+bool isCommunicatingCustomCallTarget(llvm::StringRef target);
+
 /// Parses `source_target_pairs={{0,1},{1,0}}` values.
 llvm::Expected<std::vector<std::pair<int64_t, int64_t>>>
 parseSourceTargetPairs(llvm::StringRef text);

@@ -36,6 +36,22 @@ std::optional<int64_t> getTensorBytes(mlir::Type type);
 mlir::FailureOr<llvm::SmallVector<ExplicitCollective, 0>>
 collectExplicitCollectives(mlir::ModuleOp module, int64_t numDevices);
 
+/// An op that moves data between devices but that the cost model cannot
+/// price, and why.
+struct UnpricedCommunicationOp {
+  mlir::Operation *op;
+  std::string reason;
+};
+
+/// The ops of \p module that communicate but cannot be priced: send and
+/// recv between devices (not host transfers), custom calls whose target
+/// names a collective (hlo::isCommunicatingCustomCallTarget), and
+/// StableHLO ops named like a collective that isExplicitCollective does not
+/// know (stablehlo.ragged_all_to_all, say). A cost that leaves them out is
+/// incomplete.
+llvm::SmallVector<UnpricedCommunicationOp, 0>
+findUnpricedCommunication(mlir::ModuleOp module);
+
 } // namespace aoizora
 
 #endif // AOIZORA_IR_EXPLICITCOLLECTIVES_H

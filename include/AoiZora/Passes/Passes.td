@@ -114,6 +114,10 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
            "instead of the written or derived ones: 'PATH' for the module's "
            "own mesh, 'SIZES=PATH' (e.g. 2x4x2=dump.txt, sizes in the mesh's "
            "axis order) for another candidate; comma-separated">,
+    Option<"allowEmpty", "allow-empty", "bool", /*default=*/"false",
+           "Place a candidate whose HLO dump has no collective that can be "
+           "priced (its communication then costs 0 s); by default that is "
+           "an error">,
     Option<"apply", "apply", "bool", /*default=*/"true",
            "Rewrite the module's device assignment to the best placement">,
     Option<"simulate", "simulate", "bool", /*default=*/"false",

@@ -13,6 +13,8 @@
 #include "AoiZora/Plan/Report.h"
 #include "AoiZora/Search/PlacementSearch.h"
 
+#include "llvm/Support/JSON.h"
+
 #include <vector>
 
 namespace aoizora::plan {
@@ -35,12 +37,27 @@ parseDumpEntries(llvm::ArrayRef<std::string> entries,
 const DumpEntry *findDump(llvm::ArrayRef<DumpEntry> dumps,
                           llvm::ArrayRef<int64_t> sizes);
 
+/// What a compiled dump contributes to a candidate's price.
+struct DumpCollectives {
+  std::vector<WeightedCollective> step;
+  /// Instructions that communicate but cannot be priced (each reported
+  /// with its line): a cost built from `step` is incomplete.
+  unsigned unpriced = 0;
+  /// One entry per priced collective: line, instruction, opcode, kind,
+  /// bytes_per_device, groups, group_size, count.
+  llvm::json::Array priced;
+};
+
 /// The collectives of the compiled dump at \p path over \p numDevices
-/// logical devices (XLA's flattened ids). The importer's warnings go to
-/// \p sink; anything that cannot be priced is an error.
-llvm::Expected<std::vector<WeightedCollective>>
+/// logical devices (XLA's flattened ids; also the dump's device count when
+/// its header has none). The importer's warnings go to \p sink (among them
+/// every instruction that communicates but cannot be priced, with its
+/// line); a collective whose devices or size cannot be read is an error. A
+/// dump with no priceable collective would cost 0 s: an error unless
+/// \p allowEmpty (then a warning).
+llvm::Expected<DumpCollectives>
 loadDumpCollectives(llvm::StringRef path, const Slice &slice,
-                    int64_t numDevices, MessageSink sink);
+                    int64_t numDevices, bool allowEmpty, MessageSink sink);
 
 } // namespace aoizora::plan
 

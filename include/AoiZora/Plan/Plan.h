@@ -36,6 +36,9 @@ struct PlanOptions {
   bool simulate = false;
   /// Report the ranking and the baselines as remarks.
   bool emitRemarks = true;
+  /// Place a candidate whose HLO dump has no priceable collective (at 0 s
+  /// of communication) instead of failing.
+  bool allowEmpty = false;
   ParallelFor parallelFor;
 };
 
@@ -47,6 +50,10 @@ struct PlanOptions {
 struct PricedStep {
   std::vector<WeightedCollective> collectives;
   std::string source;
+  /// Communication that could not be priced: the cost is incomplete.
+  unsigned unpriced = 0;
+  /// For a dump: each priced collective (DumpCollectives::priced).
+  std::optional<llvm::json::Array> dumpCollectives;
 };
 
 /// The axis sizes of the module's mesh over all \p devices as written, or
@@ -60,7 +67,7 @@ llvm::SmallVector<int64_t> writtenMeshSizes(llvm::ArrayRef<NamedMesh> meshes,
 llvm::Expected<std::optional<PricedStep>>
 loadOwnDump(llvm::ArrayRef<std::string> hloDumps,
             llvm::ArrayRef<NamedMesh> meshes, const Slice &slice,
-            MessageSink sink);
+            bool allowEmpty, MessageSink sink);
 
 struct ExplicitPlan {
   /// The mesh the search followed and the mesh as written (the JAX snippet
@@ -121,6 +128,8 @@ struct PlacedCandidate {
   MeshUtilsOrder meshUtils;
   /// The best placements found for it, best first (`best` is the first).
   llvm::SmallVector<RankedPlacement> topPlacements;
+  /// Communication its dump could not price: the cost is incomplete.
+  unsigned unpriced = 0;
 };
 
 /// A candidate on an order that a JAX program would run without AoiZora.
