@@ -218,7 +218,8 @@ protected:
   }
   Val dot(const Val &lhs, const Val &rhs, llvm::ArrayRef<int64_t> lb,
           llvm::ArrayRef<int64_t> rb, llvm::ArrayRef<int64_t> lc,
-          llvm::ArrayRef<int64_t> rc, StringRef hint) {
+          llvm::ArrayRef<int64_t> rc, StringRef hint,
+          StringRef elt = "bf16") {
     Shape shape;
     for (int64_t d : lb)
       shape.push_back(lhs.shape[d]);
@@ -236,7 +237,7 @@ protected:
               ", rhs_batching_dimensions = " + intList(rb) + ", ";
     dims += "lhs_contracting_dimensions = " + intList(lc) +
             ", rhs_contracting_dimensions = " + intList(rc) + ">";
-    return op("stablehlo.dot_general", {lhs, rhs}, shape, dims, "", hint);
+    return op("stablehlo.dot_general", {lhs, rhs}, shape, dims, "", hint, elt);
   }
   /// x[..., k] x w[k, n] -> [..., n].
   Val matmul(const Val &x, const Val &w, StringRef hint) {
@@ -244,41 +245,50 @@ protected:
   }
   Val ew(StringRef name, llvm::ArrayRef<Val> operands, StringRef hint) {
     return op(("stablehlo." + name).str(), operands, operands[0].shape, "", "",
-              hint);
+              hint, operands[0].elt);
   }
   Val reshape(const Val &x, Shape shape, StringRef hint) {
-    return op("stablehlo.reshape", {x}, std::move(shape), "", "", hint);
+    return op("stablehlo.reshape", {x}, std::move(shape), "", "", hint, x.elt);
   }
   Val transpose(const Val &x, llvm::ArrayRef<int64_t> perm, StringRef hint) {
     Shape shape;
     for (int64_t d : perm)
       shape.push_back(x.shape[d]);
     return op("stablehlo.transpose", {x}, shape,
-              "permutation = " + i64Array(perm), "", hint);
+              "permutation = " + i64Array(perm), "", hint, x.elt);
   }
   Val broadcast(const Val &x, Shape shape, llvm::ArrayRef<int64_t> dims,
                 StringRef hint) {
     return op("stablehlo.broadcast_in_dim", {x}, std::move(shape),
-              "broadcast_dimensions = " + i64Array(dims), "", hint);
+              "broadcast_dimensions = " + i64Array(dims), "", hint, x.elt);
   }
   /// A sum over \p dims.
   Val reduceSum(const Val &x, llvm::ArrayRef<int64_t> dims, StringRef hint) {
-    Val init = constantScalar("0.000000e+00", "bf16", "zero");
+    return reduce(x, dims, "add", "0.000000e+00", hint);
+  }
+  /// A reduction over \p dims whose body is `stablehlo.<reducer>`, starting
+  /// from the scalar \p init, in \p x's element type.
+  Val reduce(const Val &x, llvm::ArrayRef<int64_t> dims, StringRef reducer,
+             StringRef init, StringRef hint) {
+    Val start = constantScalar(init, x.elt, reducer == "add" ? "zero" : "init");
     Shape shape;
     for (auto [i, d] : llvm::enumerate(x.shape))
       if (!llvm::is_contained(dims, int64_t(i)))
         shape.push_back(d);
-    Val r{fresh(hint), shape, "bf16"};
+    Val r{fresh(hint), shape, x.elt};
     std::string a = fresh("a"), b = fresh("b"), s = fresh("s");
+    std::string scalar = typeOf(Shape{}, x.elt);
     line() << r.name << " = \"stablehlo.reduce\"(" << x.name << ", "
-           << init.name << ") <{dimensions = " << i64Array(dims) << "}> ({\n";
-    line() << "^bb0(" << a << ": tensor<bf16>, " << b << ": tensor<bf16>):\n";
+           << start.name << ") <{dimensions = " << i64Array(dims)
+           << "}> ({\n";
+    line() << "^bb0(" << a << ": " << scalar << ", " << b << ": " << scalar
+           << "):\n";
     indent += 2;
-    line() << s << " = \"stablehlo.add\"(" << a << ", " << b
-           << ") : (tensor<bf16>, tensor<bf16>) -> tensor<bf16>\n";
-    line() << "\"stablehlo.return\"(" << s << ") : (tensor<bf16>) -> ()\n";
+    line() << s << " = \"stablehlo." << reducer << "\"(" << a << ", " << b
+           << ") : (" << scalar << ", " << scalar << ") -> " << scalar << "\n";
+    line() << "\"stablehlo.return\"(" << s << ") : (" << scalar << ") -> ()\n";
     indent -= 2;
-    line() << "}) : (" << typeOf(x) << ", tensor<bf16>) -> " << typeOf(r)
+    line() << "}) : (" << typeOf(x) << ", " << scalar << ") -> " << typeOf(r)
            << "\n";
     return r;
   }

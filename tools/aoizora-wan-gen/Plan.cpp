@@ -222,6 +222,22 @@ Plan makePlan(const GenOptions &o) {
   // Query chunks of self-attention: the chunks split each device's query
   // tokens (strided, see Writer::chunkedAttention), so the per-device
   // query token count must be a multiple of N, and so is then S.
+  if (o.attention == "fused")
+    p.attention = AttentionForm::Fused;
+  else if (o.attention == "unfused")
+    p.attention = AttentionForm::Unfused;
+  else if (o.attention == "kernel")
+    p.attention = AttentionForm::Kernel;
+  else
+    fail("--attention must be fused, unfused or kernel, got '" + o.attention +
+         "'");
+  if (p.attention == AttentionForm::Kernel && o.chunks > 1)
+    fail("--attention-chunks splits the written-out scores of self-attention; "
+         "--attention=kernel never writes them (use one or the other)");
+  if (p.attention == AttentionForm::Kernel && p.gspmd)
+    fail("--attention=kernel puts the kernel in an sdy.manual_computation "
+         "(shard_map), which has no GSPMD form here");
+
   if (o.chunks < 1)
     fail("--attention-chunks must be a positive integer, got " +
          std::to_string(o.chunks));

@@ -53,6 +53,19 @@ constexpr int64_t kPatchFeatures = 64;
 // ref §1.4: guide_scale default 5.0.
 constexpr const char *kGuideScale = "5.000000e+00";
 
+/// How self- and cross-attention are written (--attention).
+enum class AttentionForm {
+  /// jax.nn.dot_product_attention's XLA lowering: f32 logits, scale, f32
+  /// softmax (max, subtract, exp, sum, divide), convert, second einsum.
+  Fused,
+  /// Hand-written einsum/softmax in bf16 (flax.linen's
+  /// dot_product_attention): q scaled first, jax.nn.softmax in bf16.
+  Unfused,
+  /// A Pallas splash attention kernel: `stablehlo.custom_call
+  /// @tpu_custom_call` inside a manual computation (shard_map).
+  Kernel,
+};
+
 struct Plan {
   Model model;
   int64_t B = 2;      // batch per forward (2 with CFG batched, ref §1.4)
@@ -60,6 +73,7 @@ struct Plan {
   int64_t rawS = 0;   // before padding
   int64_t L = 0;      // blocks emitted
   int64_t chunks = 1; // self-attention query chunks (--attention-chunks)
+  AttentionForm attention = AttentionForm::Fused;
   bool twoPass = false, loop = false, gspmd = false;
   bool cfg = false, ulysses = false, ulyssesManual = false, ring = false,
        tp = false, fsdp = false;
@@ -129,7 +143,7 @@ inline AxisList concat(AxisList a, const AxisList &b) {
 /// The command line, as makePlan reads it.
 struct GenOptions {
   std::string model = "14b", resolution = "480p", cfg = "batch";
-  std::string strategy, mesh;
+  std::string strategy, mesh, attention = "fused";
   int64_t tokens = 0, layers = 0, chunks = 1;
   bool loop = false, gspmd = false;
 };

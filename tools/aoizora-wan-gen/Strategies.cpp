@@ -111,8 +111,17 @@ Val Writer::manualRing(const Val &q, const Val &k, const Val &v,
     pairs = denseGroups(rows);
   }
   // Queries against one block: scores, accumulate PV and row sums.
+  // With --attention=kernel, the splash kernel with residuals gives the
+  // block's output and per-row log-sum-exp; the log-sum-exp combine of
+  // blocks is elementwise on those shapes and written as adds.
   auto attend = [&](const Val &qb, const Val &kb, const Val &vb, const Val &acc,
                     const Val &den) -> std::pair<Val, Val> {
+    if (p.attention == AttentionForm::Kernel) {
+      std::vector<Val> blk = splashKernel(qb, kb, vb, true, "blk");
+      Val lse = op("stablehlo.convert", {blk[1]}, blk[1].shape, "", "", "lse",
+                   den.elt);
+      return {ew("add", {acc, blk[0]}, "acc"), ew("add", {den, lse}, "densum")};
+    }
     Val s = dot(qb, kb, {0, 2}, {0, 2}, {3}, {3}, "scores");
     Val e = ew("exponential", {s}, "probs");
     Val d = reduceSum(e, {3}, "den");
@@ -206,7 +215,7 @@ Val Writer::selfAttentionCore(Val q, Val k, Val v) {
   else if (p.ulyssesManual)
     o = manualUlysses(q, k, v, qSpec, kvSpec);
   else
-    o = chunkedAttention(q, k, v, "o");
+    o = shardedAttention(q, k, v, qSpec, kvSpec, /*chunked=*/true, "o");
   if (p.ulysses)
     o = constrain(o, headSpec(tokens, tp), "ob");
   return o;

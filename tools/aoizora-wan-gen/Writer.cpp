@@ -36,7 +36,9 @@ Val Writer::block(const Val &x, const Val &ctx, const BlockWeights &w) {
   Val cq4 = reshape(cq, {B, S, H, d}, "cq4");
   Val ck4 = reshape(ck, {B, Lc, H, d}, "ck4");
   Val cv4 = reshape(cv, {B, Lc, H, d}, "cv4");
-  Val co4 = attention(cq4, ck4, cv4, "co4");
+  Val co4 = shardedAttention(cq4, ck4, cv4, headSpec(p.tokenAxes(), p.tpAxes()),
+                             headSpec({}, p.tpAxes()), /*chunked=*/false,
+                             "co4");
   Val co = reshape(co4, {B, S, D}, "co");
   Val cy = matmul(co, useWeight(w.co, R), "cy");
   Val x2 = ew("add", {x1, cy}, "x");

@@ -39,17 +39,29 @@ private:
   }
 
   /// Attention of q[b,sq,h,d] over k,v[b,sk,h,d] -> [b,sq,h,d] on whatever
-  /// shapes it gets (global or per device): scores, exp, row sums, PV,
-  /// normalisation ("softmax-ish").
-  Val attention(const Val &q, const Val &k, const Val &v, StringRef hint) {
-    Val s = dot(q, k, {0, 2}, {0, 2}, {3}, {3}, "scores");
-    Val e = ew("exponential", {s}, "probs");
-    Val den = reduceSum(e, {3}, "den");
-    Val pv = dot(e, v, {0, 1}, {0, 2}, {3}, {1}, "pv");
-    Val db = broadcast(den, pv.shape, {0, 1, 2}, "denb");
-    Val o = ew("divide", {pv, db}, "attn");
-    return transpose(o, {0, 2, 1, 3}, hint);
-  }
+  /// shapes it gets (global or per device), in the form --attention asks
+  /// for (AttentionForms.cpp). The kernel form is the bare custom_call: call
+  /// it on per-device values (inside a manual computation).
+  Val attention(const Val &q, const Val &k, const Val &v, StringRef hint);
+  /// jax.nn.dot_product_attention's XLA lowering (--attention=fused).
+  Val dotProductAttention(const Val &q, const Val &k, const Val &v,
+                          StringRef hint);
+  /// A hand-written einsum + jax.nn.softmax in bf16 (--attention=unfused).
+  Val einsumSoftmaxAttention(const Val &q, const Val &k, const Val &v,
+                             StringRef hint);
+  /// The Pallas splash attention forward kernel on per-device q, k, v
+  /// [b,s,h,d] (--attention=kernel); with \p residuals also the per-row
+  /// log-sum-exp [b,h,sq] (f32) that ring attention combines blocks with.
+  std::vector<Val> splashKernel(const Val &q, const Val &k, const Val &v,
+                                bool residuals, StringRef hint);
+  /// attention() of q, k, v that carry \p qSpec / \p kvSpec outside any
+  /// manual computation: the kernel form runs in an sdy.manual_computation
+  /// over those specs (shard_map, as Pallas kernels are called under SPMD),
+  /// the other forms as written (with --attention-chunks for self-attention
+  /// when \p chunked).
+  Val shardedAttention(const Val &q, const Val &k, const Val &v,
+                       const Spec &qSpec, const Spec &kvSpec, bool chunked,
+                       StringRef hint);
 
 
   /// q[b,s,h,d] with its tokens split into N strided chunks:

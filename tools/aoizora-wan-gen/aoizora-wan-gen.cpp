@@ -57,6 +57,13 @@ static cl::opt<int64_t> chunksOpt(
              "stablehlo.while (dynamic_slice of q, dynamic_update_slice of "
              "the output), so the scores are [B,H,S/N,S] instead of "
              "[B,H,S,S]; 1: one block (default)"));
+static cl::opt<std::string> attentionOpt(
+    "attention", cl::init("fused"), cl::cat(genCategory),
+    cl::desc("how attention is written: fused (jax.nn.dot_product_attention's "
+             "XLA form: f32 logits and softmax; default), unfused (a "
+             "hand-written bf16 einsum + jax.nn.softmax, as flax.linen "
+             "writes it) or kernel (a Pallas splash attention "
+             "tpu_custom_call in an sdy.manual_computation)"));
 static cl::opt<std::string> cfgOpt(
     "cfg", cl::init("batch"), cl::cat(genCategory),
     cl::desc("classifier-free guidance: batch (one forward of batch 2, "
@@ -104,6 +111,7 @@ int main(int argc, char **argv) {
   options.layers = layersOpt;
   options.loop = loopOpt;
   options.chunks = chunksOpt;
+  options.attention = attentionOpt;
   options.cfg = cfgOpt;
   options.strategy = strategyOpt;
   options.mesh = meshOpt;
