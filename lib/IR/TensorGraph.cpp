@@ -134,23 +134,17 @@ std::string reducerOf(Operation *op) {
   return only ? shortName(only).str() : "";
 }
 
-/// A custom_call's backend_config as text, without the (base64) body of a
-/// Mosaic kernel, which is large and says nothing we read.
+/// A custom_call's backend_config as text, without the value of its "body"
+/// key (a Mosaic kernel's serialized module: large, base64, and nothing we
+/// read; it must not make a kernel look like attention by accident).
 std::string backendConfigText(Operation *op) {
   std::string text = attrText(op->getAttr("backend_config"));
-  size_t body = text.find("body");
-  if (body == std::string::npos)
+  size_t key = text.find("\"body\"");
+  size_t open = key == std::string::npos ? key : text.find('"', key + 6);
+  size_t close = open == std::string::npos ? open : text.find('"', open + 1);
+  if (close == std::string::npos)
     return text;
-  size_t open = text.find('"', body + 5);
-  if (open == std::string::npos)
-    return text;
-  size_t close = text.find('"', open + 1);
-  // The body may be printed with escaped quotes (\22 or \"): skip to the
-  // first quote not preceded by base64 text.
-  while (close != std::string::npos && close > 0 && text[close - 1] == '\\')
-    close = text.find('"', close + 1);
-  return close == std::string::npos ? text.substr(0, body)
-                                    : text.substr(0, body) + text.substr(close);
+  return text.substr(0, open + 1) + text.substr(close);
 }
 
 class GraphBuilder {

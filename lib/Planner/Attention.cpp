@@ -9,10 +9,7 @@
 #include "AoiZora/Planner/Attention.h"
 
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/ADT/SmallSet.h"
-#include "llvm/ADT/StringExtras.h"
 
-#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -284,11 +281,11 @@ std::optional<AttentionMatch> Matcher::matchOutput(unsigned pvIndex) {
                      p.kind == OpKind::Transpose ||
                      p.kind == OpKind::Elementwise ||
                      p.kind == OpKind::Reduce || p.kind == OpKind::Source;
-        bool private_ = llvm::all_of(p.results, [&](unsigned r) {
+        bool onlyForKernel = llvm::all_of(p.results, [&](unsigned r) {
           return llvm::all_of(users[r],
                               [&](unsigned u) { return members.count(u) > 0; });
         });
-        if (cheap && private_) {
+        if (cheap && onlyForKernel) {
           members.insert(pi);
           grew = true;
         }
