@@ -846,11 +846,8 @@ private:
     return best;
   }
 
-  /// Prices each attention block written as ops as one kernel: the scores
-  /// dot's item takes the FLOPs of both dots (halved when causal) and the
-  /// HBM traffic of q, k, v and the output; the other ops of the block,
-  /// whose tensors the kernel keeps on chip, cost nothing and hold no
-  /// memory.
+  /// Prices each attention block written as ops as one kernel (fuseBlock)
+  /// and notes what was found.
   void fuseAttention() {
     result.attention = findAttention(graph);
     if (result.attention.empty() && !result.attentionKernels)
@@ -861,49 +858,7 @@ private:
         itemOf[item.op] = int(k);
     unsigned causal = 0;
     for (const AttentionMatch &m : result.attention) {
-      int s = itemOf[m.scores], o = itemOf[m.output];
-      if (s < 0 || o < 0)
-        continue;
-      ComputeItem &scores = result.compute[s];
-      const ComputeItem &out = result.compute[o];
-      const Op &qk = graph.ops[m.scores];
-      const Op &pv = graph.ops[m.output];
-      double d = 1, dv = 1;
-      for (int64_t dim : qk.lhsContract)
-        d *= double(tensor(qk.operands[0]).shape[dim]);
-      // Dv: the output's elements per (batch, query) position.
-      {
-        double perRow = 1;
-        const auto &sShape = tensor(qk.results[0]).shape;
-        for (unsigned dim = 0; dim < sShape.size(); ++dim)
-          if (!llvm::is_contained(pv.lhsContract, int64_t(dim)))
-            perRow *= double(sShape[dim]);
-        dv = perRow > 0 ? double(tensor(pv.results[0]).numElements()) / perRow
-                        : d;
-      }
-      llvm::SmallVector<std::pair<unsigned, ShardingState>, 4> terms;
-      if (scores.bytesTerms.size() >= 2)
-        terms.append(scores.bytesTerms.begin(), scores.bytesTerms.begin() + 2);
-      if (out.bytesTerms.size() >= 3) {
-        terms.push_back(out.bytesTerms[1]);
-        terms.push_back(out.bytesTerms[2]);
-      }
-      for (unsigned member : m.members) {
-        if (itemOf[member] < 0 || int(member) == int(m.scores))
-          continue;
-        ComputeItem &other = result.compute[itemOf[member]];
-        other.flopFactors.clear();
-        other.flopScale = 0;
-        other.bytesTerms.clear();
-        other.liveTerms.clear();
-      }
-      scores.opClass = OpClass::Attention;
-      scores.flopScale = 2 * (1 + (d > 0 ? dv / d : 1)) * (m.causal ? 0.5 : 1);
-      scores.bytesTerms = terms;
-      scores.liveTerms.clear();
-      for (const auto &term : terms)
-        if (!tensor(term.first).isParameter)
-          scores.liveTerms.push_back(term);
+      fuseBlock(m, itemOf);
       causal += m.causal;
     }
     std::string note;
@@ -922,6 +877,54 @@ private:
               " attention kernel custom_call(s) priced from their q, k, v "
               "operands";
     graph.notes.push_back(note);
+  }
+
+  /// The scores dot's item takes the FLOPs of both dots, 2*|scores|*(D +
+  /// Dv) (halved when causal), and the HBM traffic and working set of q, k,
+  /// v and the output; the other ops of the block, whose tensors the kernel
+  /// keeps on chip, cost nothing and hold no memory.
+  void fuseBlock(const AttentionMatch &m, llvm::ArrayRef<int> itemOf) {
+    int s = itemOf[m.scores], o = itemOf[m.output];
+    if (s < 0 || o < 0)
+      return;
+    ComputeItem &scores = result.compute[s];
+    const ComputeItem &out = result.compute[o];
+    const Op &qk = graph.ops[m.scores];
+    const Op &pv = graph.ops[m.output];
+    double d = 1;
+    for (int64_t dim : qk.lhsContract)
+      d *= double(tensor(qk.operands[0]).shape[dim]);
+    // Dv: the output's elements per (batch, query) position of the scores.
+    double rows = 1;
+    const auto &sShape = tensor(qk.results[0]).shape;
+    for (unsigned dim = 0; dim < sShape.size(); ++dim)
+      if (!llvm::is_contained(pv.lhsContract, int64_t(dim)))
+        rows *= double(sShape[dim]);
+    double dv = rows > 0 ? double(tensor(pv.results[0]).numElements()) / rows
+                         : d;
+    // q, k at the scores dot's required shardings; v and the output at the
+    // output dot's (addTraffic lists operands, then results).
+    llvm::SmallVector<std::pair<unsigned, ShardingState>, 4> terms;
+    if (scores.bytesTerms.size() >= 2)
+      terms.append(scores.bytesTerms.begin(), scores.bytesTerms.begin() + 2);
+    if (out.bytesTerms.size() >= 3)
+      terms.append(out.bytesTerms.begin() + 1, out.bytesTerms.begin() + 3);
+    for (unsigned member : m.members) {
+      if (itemOf[member] < 0 || member == m.scores)
+        continue;
+      ComputeItem &other = result.compute[itemOf[member]];
+      other.flopFactors.clear();
+      other.flopScale = 0;
+      other.bytesTerms.clear();
+      other.liveTerms.clear();
+    }
+    scores.opClass = OpClass::Attention;
+    scores.flopScale = 2 * (1 + (d > 0 ? dv / d : 1)) * (m.causal ? 0.5 : 1);
+    scores.bytesTerms = terms;
+    scores.liveTerms.clear();
+    for (const auto &term : terms)
+      if (!tensor(term.first).isParameter)
+        scores.liveTerms.push_back(term);
   }
 
   void visitUnknown(unsigned i) {
