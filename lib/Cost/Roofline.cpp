@@ -18,6 +18,15 @@ RooflineTime roofline(const ChipSpec &chip, double flops, double hbmBytes,
   return t;
 }
 
+RooflineTime roofline(const ChipSpec &chip, double flops, double hbmBytes,
+                      unsigned devicesSharing, OpClass opClass,
+                      const ComputeEfficiency &efficiency) {
+  RooflineTime t = roofline(chip, flops, hbmBytes, devicesSharing);
+  t.computeSeconds /= efficiency.flopsFraction(opClass);
+  t.memorySeconds /= efficiency.hbmBandwidth;
+  return t;
+}
+
 double rooflineSeconds(const ChipSpec &chip, double flops, double hbmBytes) {
   return roofline(chip, flops, hbmBytes).seconds();
 }

@@ -9,6 +9,7 @@
 #include "AoiZora/IR/TensorGraph.h"
 
 #include "AoiZora/IR/ExplicitCollectives.h"
+#include "AoiZora/Planner/Attention.h"
 #include "AoiZora/Planner/Candidates.h"
 #include "AoiZora/Sharding/Conversion.h"
 #include "AoiZora/Sharding/HloSharding.h"
@@ -114,6 +115,36 @@ OpKind elementwiseOrUnknown(StringRef name, PartialRule &rule) {
                  true)
           .Default(false);
   return elementwise ? OpKind::Elementwise : OpKind::Unknown;
+}
+
+/// The op of a reduce's body (`add`, `maximum`, ...), when the body is one
+/// op and its return.
+std::string reducerOf(Operation *op) {
+  if (op->getNumRegions() != 1 || op->getRegion(0).empty())
+    return "";
+  Block &body = op->getRegion(0).front();
+  Operation *only = nullptr;
+  for (Operation &inner : body) {
+    if (inner.getName().getStringRef().ends_with(".return"))
+      continue;
+    if (only)
+      return "";
+    only = &inner;
+  }
+  return only ? shortName(only).str() : "";
+}
+
+/// A custom_call's backend_config as text, without the value of its "body"
+/// key (a Mosaic kernel's serialized module: large, base64, and nothing we
+/// read; it must not make a kernel look like attention by accident).
+std::string backendConfigText(Operation *op) {
+  std::string text = attrText(op->getAttr("backend_config"));
+  size_t key = text.find("\"body\"");
+  size_t open = key == std::string::npos ? key : text.find('"', key + 6);
+  size_t close = open == std::string::npos ? open : text.find('"', open + 1);
+  if (close == std::string::npos)
+    return text;
+  return text.substr(0, open + 1) + text.substr(close);
 }
 
 class GraphBuilder {
@@ -357,6 +388,7 @@ private:
                    ArrayRef<std::string> manualAxes);
   void buildNamed(Operation *op, double multiplier,
                   ArrayRef<std::string> manualAxes);
+  void buildCustomCall(Operation *op, StringRef target, planner::Op &g);
 };
 
 //===----------------------------------------------------------------------===//
@@ -598,6 +630,7 @@ void GraphBuilder::buildOp(Operation *op, double multiplier,
       g.dimensions.assign(dims->begin(), dims->end());
     else
       unknown(full, "dimensions not readable; " + std::string(kOpaque));
+    g.reducer = reducerOf(op);
   } else if (dialectOp && name == "concatenate") {
     g.kind = OpKind::Concatenate;
     g.dimension = readInt(op->getAttr("dimension")).value_or(0);
@@ -621,7 +654,7 @@ void GraphBuilder::buildOp(Operation *op, double multiplier,
         warn(op, "custom_call @Sharding",
              "GSPMD sharding without a Shardy twin is not followed");
     } else {
-      unknown("stablehlo.custom_call @" + target, kOpaque);
+      buildCustomCall(op, target, g);
     }
   } else if (isExplicitCollective(full)) {
     g.kind = OpKind::ExplicitCollective;
@@ -663,6 +696,53 @@ void GraphBuilder::buildOp(Operation *op, double multiplier,
                     annotated[k], multiplier);
     tensorOf[v] = t;
   }
+}
+
+/// Attention kernels (planner::isAttentionKernel) are priced from their q,
+/// k, v operands: the first three floating-point operands of rank >= 3 with
+/// the same rank and head dim. Any other custom_call is unpriced: a warning
+/// says so, and only the bytes it reads and writes are counted.
+void GraphBuilder::buildCustomCall(Operation *op, StringRef target,
+                                   planner::Op &g) {
+  std::string kernel = attrText(op->getAttr("kernel_name"));
+  std::string config = backendConfigText(op);
+  std::string subject = "stablehlo.custom_call @" + target.str();
+  if (!kernel.empty())
+    subject += " (kernel " + kernel + ")";
+  g.kind = OpKind::Unknown;
+  if (!planner::isAttentionKernel(target, kernel.empty() ? config : kernel)) {
+    warn(op, subject,
+         "unpriced: its FLOPs are not counted, only the bytes it reads and "
+         "writes; treated as opaque (operands gathered to replicated, "
+         "results replicated)");
+    return;
+  }
+  SmallVector<unsigned, 3> qkv;
+  for (auto [pos, v] : llvm::enumerate(op->getOperands())) {
+    auto ranked = dyn_cast<RankedTensorType>(v.getType());
+    if (!ranked || ranked.getRank() < 3 ||
+        !isa<FloatType>(ranked.getElementType()))
+      continue;
+    if (!qkv.empty()) {
+      auto q = cast<RankedTensorType>(op->getOperand(qkv[0]).getType());
+      if (ranked.getRank() != q.getRank() ||
+          ranked.getShape().back() != q.getShape().back())
+        continue;
+    }
+    qkv.push_back(pos);
+    if (qkv.size() == 3)
+      break;
+  }
+  if (qkv.size() != 3) {
+    warn(op, subject,
+         "attention kernel whose q, k and v operands cannot be told apart "
+         "(expected three floating-point operands of rank >= 3 with one head "
+         "dim): unpriced, treated as opaque");
+    return;
+  }
+  g.kind = OpKind::AttentionKernel;
+  g.kernelOperands.assign(qkv.begin(), qkv.end());
+  g.causal = StringRef(config).contains("CAUSAL");
 }
 
 void GraphBuilder::buildWhile(Operation *op, double multiplier,

@@ -240,6 +240,10 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   inputs.hloDumps.assign(hloDumps.begin(), hloDumps.end());
   if (failed(readSurvivors(module, *survivors, *estimates, inputs)))
     return failure();
+  if (auto excluded = table.getAs<ArrayAttr>("excluded"))
+    for (Attribute entry : excluded)
+      if (auto sizes = dyn_cast<DenseI64ArrayAttr>(entry))
+        inputs.excluded.emplace_back(sizes.asArrayRef());
   auto placed = plan::planCandidates(slice, assignment, inputs, planOptions(),
                                      sinkFor(module));
   if (!placed)

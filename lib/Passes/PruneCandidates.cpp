@@ -175,6 +175,11 @@ struct PruneCandidatesPass
       if (Attribute value = table.get(name))
         carried.push_back(b.getNamedAttr(name, value));
     DictionaryAttr estimateOptions = b.getDictionaryAttr(carried);
+    // Excluded candidates stay out of stage 2 too, even as a baseline's.
+    SmallVector<Attribute> excludedSizes;
+    for (const Row &r : rows)
+      if (r.reason == "excluded")
+        excludedSizes.push_back(b.getDenseI64ArrayAttr(r.sizes));
     module->removeAttr("aoizora.estimates");
     module->setAttr(
         "aoizora.candidates",
@@ -183,6 +188,7 @@ struct PruneCandidatesPass
              b.getNamedAttr("mesh", meshAttr),
              b.getNamedAttr("keep_within", b.getF64FloatAttr(keepWithin)),
              b.getNamedAttr("estimate_options", estimateOptions),
+             b.getNamedAttr("excluded", b.getArrayAttr(excludedSizes)),
              b.getNamedAttr("survivors", b.getArrayAttr(survivors))}));
     if (!reportFile.empty()) {
       llvm::json::Object report{{"topology", topologyAttr.getValue()},

@@ -161,9 +161,14 @@ llvm::Error CandidatePlanner::selectToPlace() {
     return planError("no surviving candidate can be placed: the mesh keeps "
                      "its axis sizes because " +
                      in.fixedReason + ", and az-prune-candidates dropped them");
-  if (own && !own->rejected)
+  auto excluded = [&](const CandidateEstimate *estimate) {
+    return llvm::any_of(in.excluded, [&](ArrayRef<int64_t> sizes) {
+      return ArrayRef<int64_t>(estimate->candidate.sizes) == sizes;
+    });
+  };
+  if (own && !own->rejected && !excluded(own))
     addToPlace(own);
-  if (oblivious && (!keepsSizes() || oblivious == own))
+  if (oblivious && (!keepsSizes() || oblivious == own) && !excluded(oblivious))
     addToPlace(oblivious);
   if (options.exhaustive && slice.numDevices() > 8)
     return planError("exhaustive search is limited to 8 devices (8! = 40320 "

@@ -307,7 +307,9 @@ estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
     est.flops += flops * item.multiplier;
     est.hbmBytes += bytes * item.multiplier;
     est.computeSeconds +=
-        roofline(chip, flops, bytes, chip.devicesPerChip).seconds() *
+        roofline(chip, flops, bytes, chip.devicesPerChip, item.opClass,
+                 options.efficiency)
+            .seconds() *
         item.multiplier;
     est.activationBytes = std::max(est.activationBytes, live);
   }

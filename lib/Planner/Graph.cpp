@@ -112,6 +112,8 @@ llvm::StringRef stringifyOpKind(OpKind kind) {
     return "identity";
   case OpKind::ExplicitCollective:
     return "explicit_collective";
+  case OpKind::AttentionKernel:
+    return "attention_kernel";
   case OpKind::Unknown:
     return "unknown";
   }

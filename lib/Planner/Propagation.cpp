@@ -197,6 +197,7 @@ public:
     }
     for (unsigned i = 0; i < graph.ops.size(); ++i)
       visit(i);
+    fuseAttention();
   }
 
 private:
@@ -302,6 +303,8 @@ private:
       return;
     case OpKind::ExplicitCollective:
       return visitExplicit(i);
+    case OpKind::AttentionKernel:
+      return visitAttentionKernel(i);
     case OpKind::Unknown:
       return visitUnknown(i);
     }
@@ -557,6 +560,7 @@ private:
 
     addTraffic(i, {lReq, rReq});
     ComputeItem &item = result.compute.back();
+    item.opClass = OpClass::Matmul;
     item.flopScale = 2;
     for (auto [k, d] : llvm::enumerate(op.lhsBatch))
       item.flopFactors.push_back({lShape[d], batch[k]});
@@ -598,6 +602,7 @@ private:
     setResult(out, res);
     addTraffic(i, {lReq, rReq});
     ComputeItem &item = result.compute.back();
+    item.opClass = OpClass::Matmul;
     // 2 * output elements * kernel spatial size * input features per group.
     item.flopScale = 2;
     for (unsigned d = 0; d < res.rank(); ++d)
@@ -782,6 +787,144 @@ private:
       else
         setResult(t, ShardingState::replicated(tensor(t).rank()));
     }
+  }
+
+  /// A fused attention kernel custom_call: q keeps its sharding except on
+  /// the head dimension (last), k and v take q's axes on every dim except
+  /// their key-sequence dim and the head dim, other operands are
+  /// replicated; result 0 has q's sharding when it has q's shape. FLOPs:
+  /// 2·|q|·Skv·(1 + Dv/D), halved when causal.
+  void visitAttentionKernel(unsigned i) {
+    const Op &op = graph.ops[i];
+    if (op.kernelOperands.size() != 3)
+      return visitUnknown(i);
+    unsigned q = op.operands[op.kernelOperands[0]],
+             k = op.operands[op.kernelOperands[1]],
+             v = op.operands[op.kernelOperands[2]];
+    unsigned rank = tensor(q).rank();
+    ShardingState qReq = state(q).withoutPartial();
+    qReq.dims[rank - 1].clear();
+    unsigned keyDim = keySequenceDim(k);
+    ShardingState kvReq = qReq;
+    kvReq.dims[keyDim].clear();
+    llvm::SmallVector<ShardingState, 4> required;
+    for (auto [pos, t] : llvm::enumerate(op.operands)) {
+      ShardingState r = ShardingState::replicated(tensor(t).rank());
+      if (t == q && pos == op.kernelOperands[0])
+        r = qReq;
+      else if (tensor(t).rank() == rank && (pos == op.kernelOperands[1] ||
+                                            pos == op.kernelOperands[2]))
+        r = kvReq;
+      require(i, pos, r);
+      required.push_back(std::move(r));
+    }
+    for (auto [pos, t] : llvm::enumerate(op.results))
+      setResult(t, pos == 0 && tensor(t).shape == tensor(q).shape
+                       ? qReq
+                       : ShardingState::replicated(tensor(t).rank()));
+    addTraffic(i, required);
+    ComputeItem &item = result.compute.back();
+    item.opClass = OpClass::Attention;
+    double d = double(tensor(q).shape[rank - 1]);
+    double dv = double(tensor(v).shape[tensor(v).rank() - 1]);
+    item.flopScale = 2 * (1 + (d > 0 ? dv / d : 1)) * (op.causal ? 0.5 : 1);
+    for (unsigned dim = 0; dim < rank; ++dim)
+      item.flopFactors.push_back({tensor(q).shape[dim], qReq.dims[dim]});
+    item.flopFactors.push_back({tensor(k).shape[keyDim], {}});
+    ++result.attentionKernels;
+  }
+
+  /// The key-sequence dim of a kernel's k: the larger of its middle dims
+  /// (between the batch dim and the head dim), which tells [B,S,H,D] and
+  /// [B,H,S,D] layouts apart for every sequence longer than the head count.
+  unsigned keySequenceDim(unsigned k) const {
+    const auto &shape = tensor(k).shape;
+    unsigned best = shape.size() >= 3 ? 1 : 0;
+    for (unsigned d = 1; d + 1 < shape.size(); ++d)
+      if (shape[d] > shape[best])
+        best = d;
+    return best;
+  }
+
+  /// Prices each attention block written as ops as one kernel (fuseBlock)
+  /// and notes what was found.
+  void fuseAttention() {
+    result.attention = findAttention(graph);
+    if (result.attention.empty() && !result.attentionKernels)
+      return;
+    std::vector<int> itemOf(graph.ops.size(), -1);
+    for (auto [k, item] : llvm::enumerate(result.compute))
+      if (item.op < itemOf.size() && itemOf[item.op] < 0)
+        itemOf[item.op] = int(k);
+    unsigned causal = 0;
+    for (const AttentionMatch &m : result.attention) {
+      fuseBlock(m, itemOf);
+      causal += m.causal;
+    }
+    std::string note;
+    if (!result.attention.empty()) {
+      note = std::to_string(result.attention.size()) +
+             " attention block(s) written as dot_general -> softmax -> "
+             "dot_general priced as fused kernels (FLOPs 4*B*H*Sq*Skv*D, HBM "
+             "traffic of q, k, v and the output only, no score buffer)";
+      if (causal)
+        note += "; " + std::to_string(causal) +
+                " causally masked (FLOPs halved)";
+    }
+    if (result.attentionKernels)
+      note += (note.empty() ? "" : "; ") +
+              std::to_string(result.attentionKernels) +
+              " attention kernel custom_call(s) priced from their q, k, v "
+              "operands";
+    graph.notes.push_back(note);
+  }
+
+  /// The scores dot's item takes the FLOPs of both dots, 2*|scores|*(D +
+  /// Dv) (halved when causal), and the HBM traffic and working set of q, k,
+  /// v and the output; the other ops of the block, whose tensors the kernel
+  /// keeps on chip, cost nothing and hold no memory.
+  void fuseBlock(const AttentionMatch &m, llvm::ArrayRef<int> itemOf) {
+    int s = itemOf[m.scores], o = itemOf[m.output];
+    if (s < 0 || o < 0)
+      return;
+    ComputeItem &scores = result.compute[s];
+    const ComputeItem &out = result.compute[o];
+    const Op &qk = graph.ops[m.scores];
+    const Op &pv = graph.ops[m.output];
+    double d = 1;
+    for (int64_t dim : qk.lhsContract)
+      d *= double(tensor(qk.operands[0]).shape[dim]);
+    // Dv: the output's elements per (batch, query) position of the scores.
+    double rows = 1;
+    const auto &sShape = tensor(qk.results[0]).shape;
+    for (unsigned dim = 0; dim < sShape.size(); ++dim)
+      if (!llvm::is_contained(pv.lhsContract, int64_t(dim)))
+        rows *= double(sShape[dim]);
+    double dv = rows > 0 ? double(tensor(pv.results[0]).numElements()) / rows
+                         : d;
+    // q, k at the scores dot's required shardings; v and the output at the
+    // output dot's (addTraffic lists operands, then results).
+    llvm::SmallVector<std::pair<unsigned, ShardingState>, 4> terms;
+    if (scores.bytesTerms.size() >= 2)
+      terms.append(scores.bytesTerms.begin(), scores.bytesTerms.begin() + 2);
+    if (out.bytesTerms.size() >= 3)
+      terms.append(out.bytesTerms.begin() + 1, out.bytesTerms.begin() + 3);
+    for (unsigned member : m.members) {
+      if (itemOf[member] < 0 || member == m.scores)
+        continue;
+      ComputeItem &other = result.compute[itemOf[member]];
+      other.flopFactors.clear();
+      other.flopScale = 0;
+      other.bytesTerms.clear();
+      other.liveTerms.clear();
+    }
+    scores.opClass = OpClass::Attention;
+    scores.flopScale = 2 * (1 + (d > 0 ? dv / d : 1)) * (m.causal ? 0.5 : 1);
+    scores.bytesTerms = terms;
+    scores.liveTerms.clear();
+    for (const auto &term : terms)
+      if (!tensor(term.first).isParameter)
+        scores.liveTerms.push_back(term);
   }
 
   void visitUnknown(unsigned i) {

@@ -61,7 +61,7 @@
 // PRUNE: remark: pruned cfg=1,sp=1,tp=16: lower bound {{.*}} > 1.5 x best estimate
 // PRUNE: remark: pruned cfg=1,sp=16,tp=1: rejected (dimension 2
 // PRUNE: remark: kept 3 of 15 candidates (keep-within=1.5, max-survivors=4)
-// PRUNE: aoizora.candidates = {estimate_options = {{{.*}}}, keep_within = 1.500000e+00 : f64, mesh = "mesh", survivors = [{label = "cfg=2,sp=8,tp=1", lower_bound_seconds = {{.*}}, mesh = "#sdy.mesh<[\22cfg\22=2, \22sp\22=8, \22tp\22=1]>", rank = 1 : i64
+// PRUNE: aoizora.candidates = {estimate_options = {{{.*}}}, excluded = [], keep_within = 1.500000e+00 : f64, mesh = "mesh", survivors = [{label = "cfg=2,sp=8,tp=1", lower_bound_seconds = {{.*}}, mesh = "#sdy.mesh<[\22cfg\22=2, \22sp\22=8, \22tp\22=1]>", rank = 1 : i64
 // PRUNE-NOT: aoizora.estimates
 
 "builtin.module"() <{sym_name = "wan21_14b_block"}> ({

@@ -107,7 +107,7 @@
 // 3 all-gathers, 768 B. The slice result and the concatenation are
 // replicated, so the opaque ops gather nothing but still warn by name.
 // CHECK: warning: 'test.mystery': not known to the sharding rules: treated as opaque (operands gathered to replicated, results replicated)
-// CHECK: warning: 'stablehlo.custom_call @my_kernel': not known to the sharding rules
+// CHECK: warning: 'stablehlo.custom_call @my_kernel': unpriced: its FLOPs are not counted, only the bytes it reads and writes
 // CHECK: remark: candidate x=4 (module mesh): 0 FLOPs, {{.*}}; all-gather{"x"} x3 768 B
 "builtin.module"() ({
   "sdy.mesh"() <{mesh = #sdy.mesh<["x"=4]>, sym_name = "mesh"}> : () -> ()

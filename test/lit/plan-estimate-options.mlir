@@ -1,8 +1,9 @@
 // az-plan hands the stage-1 options to az-place, which re-estimates the
-// candidates and baselines with them. The module: one Wan 2.1 14B block at
-// 480p (S = 32760 tokens) on 4 devices, whose materialised S x S attention
-// scores exceed the 16 GB of a v5e chip on every candidate.
-// RUN: aoizora-wan-gen --model=14b --layers=1 --strategy=cfg+ulysses --mesh=cfg=2,sp=2 -o %t.mlir
+// candidates and baselines with them. The module: the 40 blocks of Wan 2.1
+// 14B at 480p on 4 devices; cfg+ulysses shards no weight, so every
+// candidate holds all 14e9 parameters (28 GB in bf16), more than the 16 GB
+// of a v5e chip.
+// RUN: aoizora-wan-gen --model=14b --loop --strategy=cfg+ulysses --mesh=cfg=2,sp=2 -o %t.mlir
 // RUN: not aoizora-opt %t.mlir --az-plan='topology=v5e:2x2' -o /dev/null 2>&1 | FileCheck %s --check-prefix=REJECTED
 // RUN: aoizora-opt %t.mlir --az-plan='topology=v5e:2x2 check-memory=false' -o /dev/null 2>&1 | FileCheck %s
 

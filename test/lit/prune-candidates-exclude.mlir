@@ -4,6 +4,11 @@
 // prune-candidates.mlir: data=1,model=16 is the best estimate.
 // RUN: aoizora-opt %s --allow-unregistered-dialect --az-estimate-candidates='topology=v5e:4x4 emit-remarks=false' --az-prune-candidates='keep-within=1e9 max-survivors=2 exclude=1x16' -o /dev/null 2>&1 | FileCheck %s
 // RUN: aoizora-opt %s --allow-unregistered-dialect --az-estimate-candidates='topology=v5e:4x4 emit-remarks=false' --az-prune-candidates='keep-within=1e9 max-survivors=2 exclude=1x16,2x8 report-file=-' -o /dev/null 2>/dev/null | FileCheck %s --check-prefix=JSON
+// An excluded candidate stays out of az-place even when a baseline names it
+// (here the module's own mesh): the baseline is priced and reported, the
+// candidate is not placed, so the plan never runs an excluded mesh.
+// RUN: aoizora-opt %s --allow-unregistered-dialect --az-estimate-candidates='topology=v5e:4x4 emit-remarks=false' --az-prune-candidates='keep-within=1e9 max-survivors=2 exclude=4x4' -o - 2>/dev/null | FileCheck %s --check-prefix=ATTR
+// RUN: aoizora-opt %s --allow-unregistered-dialect --az-estimate-candidates='topology=v5e:4x4 emit-remarks=false' --az-prune-candidates='keep-within=1e9 max-survivors=2 exclude=4x4 emit-remarks=false' --az-place='topology=v5e:4x4' -o /dev/null 2>&1 | FileCheck %s --check-prefix=PLACE
 // RUN: not aoizora-opt %s --allow-unregistered-dialect --az-estimate-candidates='topology=v5e:4x4 emit-remarks=false' --az-prune-candidates='exclude=1xa' -o /dev/null 2>&1 | FileCheck %s --check-prefix=MALFORMED
 // RUN: not aoizora-opt %s --allow-unregistered-dialect --az-estimate-candidates='topology=v5e:4x4 emit-remarks=false' --az-prune-candidates='exclude=3x5' -o /dev/null 2>&1 | FileCheck %s --check-prefix=NONE
 // RUN: not aoizora-opt %s --allow-unregistered-dialect --az-estimate-candidates='topology=v5e:4x4 emit-remarks=false' --az-prune-candidates='exclude=16' -o /dev/null 2>&1 | FileCheck %s --check-prefix=NONE1
@@ -18,6 +23,11 @@
 // JSON: "label": "data=8,model=2"
 // JSON-NOT: "label"
 
+// ATTR: aoizora.candidates = {{{.*}}excluded = [array<i64: 4, 4>]
+// PLACE: remark: candidate #1 data=1,model=16
+// PLACE: remark: candidate #2 data=2,model=8
+// PLACE-NOT: candidate #3
+// PLACE: remark: baseline module as written (data=4,model=4): step
 // MALFORMED: error: az-prune-candidates: exclude '1xa' is not a list of sizes such as 2x4x1
 // NONE: error: az-prune-candidates: exclude '3x5' names no candidate (sizes are in the mesh's axis order)
 // NONE1: error: az-prune-candidates: exclude '16' names no candidate

@@ -41,4 +41,32 @@ TEST(RooflineTest, DevicesSharingAChip) {
   EXPECT_DOUBLE_EQ(half.memorySeconds, 2 * whole.memorySeconds);
 }
 
+TEST(RooflineTest, AchievedFractionsPerOpClass) {
+  // v5e: 197e12 FLOP/s, 819e9 B/s. 197e12 FLOPs take 1 s at peak, 1/0.65 s
+  // as a matmul, 1/0.5 s as attention; 819e9 B take 1/0.84 s.
+  const ChipSpec &v5e = getChipSpec(TpuGeneration::V5e);
+  ComputeEfficiency eff = defaultComputeEfficiency();
+  RooflineTime mm = roofline(v5e, 197e12, 819e9, 1, OpClass::Matmul, eff);
+  EXPECT_DOUBLE_EQ(mm.computeSeconds, 1 / 0.65);
+  EXPECT_DOUBLE_EQ(mm.memorySeconds, 1 / 0.84);
+  RooflineTime at = roofline(v5e, 197e12, 0, 1, OpClass::Attention, eff);
+  EXPECT_DOUBLE_EQ(at.seconds(), 1 / 0.5);
+  // Memory ops: only the bandwidth fraction matters.
+  RooflineTime ew = roofline(v5e, 0, 819e9, 1, OpClass::Memory, eff);
+  EXPECT_DOUBLE_EQ(ew.seconds(), 1 / 0.84);
+}
+
+TEST(RooflineTest, EfficiencyMustBeAFraction) {
+  EXPECT_FALSE(llvm::errorToBool(defaultComputeEfficiency().verify()));
+  ComputeEfficiency eff;
+  eff.attentionFlops = 0;
+  llvm::Error err = eff.verify();
+  ASSERT_TRUE(bool(err));
+  EXPECT_EQ(llvm::toString(std::move(err)),
+            "compute efficiency attention_flops = 0.00 is not in (0, 1]");
+  eff = {};
+  eff.hbmBandwidth = 1.5;
+  EXPECT_TRUE(llvm::errorToBool(eff.verify()));
+}
+
 } // namespace

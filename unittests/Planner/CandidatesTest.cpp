@@ -103,15 +103,16 @@ TEST(Estimate, DotAndAllGatherByHand) {
   std::vector<Candidate> cands = enumerateCandidates(dg.g.mesh, 4);
   ASSERT_EQ(cands.size(), 3u); // x=1,y=4  x=2,y=2  x=4,y=1
 
-  // x=4: FLOPs 2 * 256 * 1024 * 1024 = 536870912 -> 5.36870912 us at 1e14;
-  // bytes 256*1024*2 + 1024*1024*2 + 256*1024*2 = 3145728 -> 3.145728 us
-  // at 1e12: compute bound. Parameters 524288 + 2097152 = 2621440; the live
+  // x=4: FLOPs 2 * 256 * 1024 * 1024 = 536870912 -> 5.36870912 us at 1e14
+  // and 0.65 of it (a matmul, Cost/Efficiency.h): 8.2595525 us; bytes
+  // 256*1024*2 + 1024*1024*2 + 256*1024*2 = 3145728 -> 3.145728 us at 1e12
+  // and 3.745 us at 0.84 of it: compute bound. Parameters 524288 + 2097152 = 2621440; the live
   // set of the dot is its result (operands are parameters), 524288.
   CandidateEstimate e = estimateCandidate(dg.g, res, cands[2], s, p, {});
   EXPECT_FALSE(e.rejected) << e.rejectReason;
   EXPECT_DOUBLE_EQ(e.flops, 536870912.0);
   EXPECT_DOUBLE_EQ(e.hbmBytes, 3145728.0);
-  EXPECT_DOUBLE_EQ(e.computeSeconds, 5.36870912e-6);
+  EXPECT_DOUBLE_EQ(e.computeSeconds, 5.36870912e-6 / 0.65);
   EXPECT_DOUBLE_EQ(e.parameterBytes, 2621440.0);
   EXPECT_DOUBLE_EQ(e.activationBytes, 524288.0);
   // The result is gathered over x: output buffer = the whole 2 MiB.
@@ -137,10 +138,15 @@ TEST(Estimate, DotAndAllGatherByHand) {
   EXPECT_DOUBLE_EQ(e.commSeconds, estimateCollective(s, p, spec).seconds);
 
   // x=1: nothing is sharded, no collective (groups of one device);
-  // FLOPs 2 * 1024^3 = 2147483648 -> 21.47483648 us.
+  // FLOPs 2 * 1024^3 = 2147483648 -> 21.47483648 us at peak, / 0.65.
   e = estimateCandidate(dg.g, res, cands[0], s, p, {});
   EXPECT_DOUBLE_EQ(e.flops, 2147483648.0);
   EXPECT_TRUE(e.collectives.empty());
+  EXPECT_DOUBLE_EQ(e.totalSeconds, 21.47483648e-6 / 0.65);
+  // At peak (every efficiency 1), the bare roofline.
+  EstimateOptions peak;
+  peak.efficiency = {1.0, 1.0, 1.0};
+  e = estimateCandidate(dg.g, res, cands[0], s, p, peak);
   EXPECT_DOUBLE_EQ(e.totalSeconds, 21.47483648e-6);
 
   // Overlap: max instead of the sum.

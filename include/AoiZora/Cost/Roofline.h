@@ -10,6 +10,7 @@
 #ifndef AOIZORA_COST_ROOFLINE_H
 #define AOIZORA_COST_ROOFLINE_H
 
+#include "AoiZora/Cost/Efficiency.h"
 #include "AoiZora/Topology/Chip.h"
 
 namespace aoizora {
@@ -30,6 +31,13 @@ struct RooflineTime {
 /// chip's peak and bandwidth.
 RooflineTime roofline(const ChipSpec &chip, double flops, double hbmBytes,
                       unsigned devicesSharing = 1);
+
+/// The same with the achieved fractions of \p efficiency: FLOPs over peak x
+/// efficiency.flopsFraction(\p opClass), bytes over HBM bandwidth x
+/// efficiency.hbmBandwidth.
+RooflineTime roofline(const ChipSpec &chip, double flops, double hbmBytes,
+                      unsigned devicesSharing, OpClass opClass,
+                      const ComputeEfficiency &efficiency);
 
 /// max(flops / peak, bytes / HBM bandwidth) of a whole chip.
 double rooflineSeconds(const ChipSpec &chip, double flops, double hbmBytes);

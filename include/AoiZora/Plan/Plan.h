@@ -106,6 +106,10 @@ struct CandidateInputs {
   llvm::ArrayRef<planner::CandidateEstimate> estimates;
   /// The survivors of az-prune-candidates, best first (each in estimates).
   llvm::SmallVector<llvm::SmallVector<int64_t>> survivors;
+  /// Candidates the user excluded (az-prune-candidates exclude=, e.g. the
+  /// ones that failed to compile): never placed, not even when a baseline
+  /// names them (the baseline is still priced and reported).
+  llvm::SmallVector<llvm::SmallVector<int64_t>> excluded;
   planner::EstimateOptions estimateOptions;
   /// Why the mesh keeps its axis sizes ("" when it may take others).
   std::string fixedReason;

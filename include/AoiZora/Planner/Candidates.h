@@ -69,6 +69,8 @@ struct EstimateOptions {
   bool overlap = false;
   /// Reject candidates whose memory estimate exceeds the HBM of a device.
   bool checkMemory = true;
+  /// Achieved fractions of peak per op class (Cost/Efficiency.h).
+  ComputeEfficiency efficiency = defaultComputeEfficiency();
 };
 
 /// Collectives of one kind over one set of axes, summed.

@@ -109,6 +109,10 @@ enum class OpKind {
   Identity,
   /// A collective written in the module (inside a manual computation).
   ExplicitCollective,
+  /// A custom_call to a fused attention kernel (Pallas flash/splash on TPU,
+  /// cuDNN fMHA): priced from the q, k, v operands named by
+  /// `kernelOperands`.
+  AttentionKernel,
   /// An op the rules do not know: operands gathered to replicated, results
   /// replicated, bytes read and written counted.
   Unknown,
@@ -162,6 +166,13 @@ struct Op {
   llvm::SmallVector<int64_t, 4> dimensions;
   /// Concatenate: the concatenated dimension.
   int64_t dimension = 0;
+  /// Reduce: the op of its body with the dialect prefix dropped ("add",
+  /// "maximum", ...); empty when the body is not one such op.
+  std::string reducer;
+  /// AttentionKernel: the operand positions of q, k and v.
+  llvm::SmallVector<unsigned, 3> kernelOperands;
+  /// AttentionKernel: the kernel applies a causal mask.
+  bool causal = false;
   /// Constraint, SetState: one target per operand/result pair; unset entries
   /// keep the operand's sharding (partial sums are still reduced).
   llvm::SmallVector<std::optional<ShardingState>, 1> targets;

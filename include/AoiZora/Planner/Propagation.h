@@ -11,6 +11,8 @@
 #ifndef AOIZORA_PLANNER_PROPAGATION_H
 #define AOIZORA_PLANNER_PROPAGATION_H
 
+#include "AoiZora/Cost/Efficiency.h"
+#include "AoiZora/Planner/Attention.h"
 #include "AoiZora/Planner/Graph.h"
 
 namespace aoizora::planner {
@@ -66,6 +68,8 @@ struct ComputeItem {
   /// The tensors live while the op runs (its activation working set).
   llvm::SmallVector<std::pair<unsigned, ShardingState>, 4> liveTerms;
   double multiplier = 1;
+  /// Which achieved fraction of peak prices it (Cost/Efficiency.h).
+  OpClass opClass = OpClass::Memory;
 };
 
 /// The propagation's answer for one graph.
@@ -74,10 +78,17 @@ struct PropagationResult {
   std::vector<ShardingState> states;
   std::vector<DerivedCollective> collectives;
   std::vector<ComputeItem> compute;
+  /// Attention blocks written as ops, each priced as one fused kernel: the
+  /// compute item of its scores dot carries the whole kernel, the items of
+  /// its other ops are empty.
+  std::vector<AttentionMatch> attention;
+  /// Number of attention kernel custom_calls priced from their operands.
+  unsigned attentionKernels = 0;
 };
 
 /// Propagates forward through \p graph in program order. Warnings about
-/// shardings the rules cannot follow are added to \p graph.warnings.
+/// shardings the rules cannot follow are added to \p graph.warnings; a note
+/// counting the attention blocks priced as fused kernels to \p graph.notes.
 PropagationResult propagate(TensorGraph &graph);
 
 /// The steps that turn \p from into \p to for tensor \p tensor, appended to
