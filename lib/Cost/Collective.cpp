@@ -56,7 +56,8 @@ class FlowAccumulator {
 public:
   FlowAccumulator(const Slice &slice, std::vector<double> &loads,
                   const CostOptions &options)
-      : slice(slice), loads(loads), options(options) {}
+      : slice(slice), loads(loads), options(options),
+        hopLatency(options.calibrationFor(slice).hopLatency) {}
 
   /// Routes \p bytes from \p src to \p dst (chips).
   void addFlow(unsigned src, unsigned dst, double bytes) {
@@ -69,8 +70,7 @@ public:
   /// Latency of \p steps sequential steps whose longest message takes
   /// \p maxHops hops.
   double stepsLatency(unsigned steps, unsigned maxHops) const {
-    return steps *
-           (maxHops * slice.chip().iciHopLatency + options.stepOverhead);
+    return steps * (maxHops * hopLatency + options.stepOverhead);
   }
 
   /// A gather-type collective (all-gather or reduce-scatter; their flows are
@@ -112,6 +112,7 @@ public:
   const Slice &slice;
   std::vector<double> &loads;
   const CostOptions &options;
+  double hopLatency;
 };
 
 /// How a group lies on the torus.
@@ -381,10 +382,14 @@ void estimateCollective(const Slice &slice, const Placement &placement,
   FlowAccumulator acc(slice, out.linkBytes, options);
   double latency = 0;
   out.bisectionSeconds = 0;
+  // Whether anything moves between devices: only then is the collective
+  // launched and its fixed cost paid.
+  bool moves = false;
 
   if (spec.kind == CollectiveKind::CollectivePermute) {
     unsigned maxHops = 0;
     for (auto [s, t] : spec.pairs) {
+      moves |= s != t;
       unsigned a = placement.chipOf(s), b = placement.chipOf(t);
       acc.addFlow(a, b, spec.bytes);
       maxHops = std::max(maxHops, slice.hops(a, b));
@@ -406,6 +411,7 @@ void estimateCollective(const Slice &slice, const Placement &placement,
       }
     }
     for (const auto &chips : groups) {
+      moves |= chips.size() > 1;
       double groupLatency = 0;
       switch (spec.kind) {
       case CollectiveKind::AllGather:
@@ -428,9 +434,13 @@ void estimateCollective(const Slice &slice, const Placement &placement,
       }
       latency = std::max(latency, groupLatency);
     }
-    if (spec.kind == CollectiveKind::AllToAll)
+    // The cut bound assumes straight rings; a twisted slice has none.
+    if (spec.kind == CollectiveKind::AllToAll && !slice.twisted())
       out.bisectionSeconds = allToAllBisection(slice, groups, spec.bytes);
   }
+  const CollectiveFigures &figures =
+      options.calibrationFor(slice).of(spec.kind);
+  double achieved = figures.bandwidthFraction(spec.bytes);
 
   out.maxLinkBytes = 0;
   out.bottleneck = kNoLink;
@@ -439,9 +449,11 @@ void estimateCollective(const Slice &slice, const Placement &placement,
       out.maxLinkBytes = out.linkBytes[l];
       out.bottleneck = LinkId(l);
     }
-  out.bandwidthSeconds = out.maxLinkBytes / slice.chip().iciLinkBandwidth;
+  out.bandwidthSeconds =
+      out.maxLinkBytes / (slice.chip().iciLinkBandwidth * achieved);
   out.latencySeconds = latency;
-  out.seconds = out.bandwidthSeconds + out.latencySeconds;
+  out.fixedSeconds = moves && spec.bytes > 0 ? figures.fixedSeconds : 0;
+  out.seconds = out.fixedSeconds + out.bandwidthSeconds + out.latencySeconds;
 }
 
 CollectiveCost estimateCollective(const Slice &slice,
@@ -453,16 +465,21 @@ CollectiveCost estimateCollective(const Slice &slice,
   return cost;
 }
 
-double lowerBoundSeconds(const Slice &slice, const CollectiveSpec &spec) {
+double lowerBoundSeconds(const Slice &slice, const CollectiveSpec &spec,
+                         const CostOptions &options) {
   const ChipSpec &chip = slice.chip();
-  double ingress = slice.linksPerChip() * chip.iciLinkBandwidth;
+  const Calibration &cal = options.calibrationFor(slice);
+  const CollectiveFigures &figures = cal.of(spec.kind);
+  double ingress = slice.linksPerChip() * chip.iciLinkBandwidth *
+                   figures.bandwidthFraction(spec.bytes);
   if (ingress == 0)
     return 0;
   unsigned perChip = chip.devicesPerChip;
   double worst = 0;
   auto consider = [&](double mustMove) {
     if (mustMove > 0)
-      worst = std::max(worst, mustMove / ingress + chip.iciHopLatency);
+      worst = std::max(worst, figures.fixedSeconds + mustMove / ingress +
+                                  cal.hopLatency);
   };
   if (spec.kind == CollectiveKind::CollectivePermute) {
     // A device on another chip must receive the whole buffer; with several

@@ -41,7 +41,8 @@ EstimateOptions carriedEstimateOptions(DictionaryAttr table) {
   if (!carried)
     return options;
   if (auto overlap = carried.getAs<StringAttr>("overlap"))
-    options.overlap = overlap.getValue() == "full";
+    if (auto mode = parseOverlapMode(overlap.getValue()))
+      options.overlap = *mode;
   if (auto check = carried.getAs<BoolAttr>("check_memory"))
     options.checkMemory = check.getValue();
   if (auto padding = carried.getAs<BoolAttr>("allow_padding"))

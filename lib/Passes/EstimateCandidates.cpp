@@ -89,9 +89,10 @@ struct EstimateCandidatesPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (overlap != "none" && overlap != "full") {
-      module.emitError() << "az-estimate-candidates: overlap must be 'none' "
-                            "or 'full', not '"
+    std::optional<OverlapMode> overlapMode = parseOverlapMode(overlap);
+    if (!overlapMode) {
+      module.emitError() << "az-estimate-candidates: overlap must be 'none', "
+                            "'async' or 'full', not '"
                          << overlap << "'";
       return signalPassFailure();
     }
@@ -107,9 +108,14 @@ struct EstimateCandidatesPass
         loadDeviceAssignment(module, *slice, topologyFile);
     if (failed(placement))
       return signalPassFailure();
+    FailureOr<Calibration> calibrated = loadCalibrationOption(
+        module, "az-estimate-candidates", *slice, calibration);
+    if (failed(calibrated))
+      return signalPassFailure();
     EstimateOptions options;
     options.allowPadding = allowPadding;
-    options.overlap = overlap == "full";
+    options.overlap = *overlapMode;
+    options.calibration = &*calibrated;
     options.checkMemory = checkMemory;
     // Built once per module and kept for az-prune-candidates and az-place.
     auto &stage1 = getAnalysis<Stage1Analysis>();
@@ -220,6 +226,7 @@ struct EstimateCandidatesPass
              b.getNamedAttr("mesh", b.getStringAttr(graph.meshName)),
              b.getNamedAttr("axes", b.getStrArrayAttr(axes)),
              b.getNamedAttr("overlap", b.getStringAttr(overlap)),
+             b.getNamedAttr("calibration", b.getStringAttr(calibration)),
              b.getNamedAttr("check_memory", b.getBoolAttr(checkMemory)),
              b.getNamedAttr("allow_padding", b.getBoolAttr(allowPadding)),
              b.getNamedAttr("candidates", b.getArrayAttr(rows))}));

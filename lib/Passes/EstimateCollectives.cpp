@@ -76,6 +76,12 @@ struct EstimateCollectivesPass
     auto collectives = collectExplicitCollectives(module, devices);
     if (failed(collectives))
       return signalPassFailure();
+    FailureOr<Calibration> calibrated = loadCalibrationOption(
+        module, "az-estimate-collectives", *slice, calibration);
+    if (failed(calibrated))
+      return signalPassFailure();
+    CostOptions costOptions;
+    costOptions.calibration = &*calibrated;
 
     llvm::json::Array entries;
     double total = 0, totalLowerBound = 0;
@@ -85,8 +91,9 @@ struct EstimateCollectivesPass
                           << llvm::toString(std::move(err));
         return signalPassFailure();
       }
-      CollectiveCost cost = estimateCollective(*slice, *placement, c.spec);
-      double lowerBound = lowerBoundSeconds(*slice, c.spec);
+      CollectiveCost cost =
+          estimateCollective(*slice, *placement, c.spec, costOptions);
+      double lowerBound = lowerBoundSeconds(*slice, c.spec, costOptions);
       total += cost.seconds;
       totalLowerBound += lowerBound;
       StringRef kind = stringifyCollectiveKind(c.spec.kind);
@@ -105,6 +112,7 @@ struct EstimateCollectivesPass
           {"num_groups", c.numGroups},
           {"group_size", c.groupSize},
           {"seconds", cost.seconds},
+          {"fixed_seconds", cost.fixedSeconds},
           {"bandwidth_seconds", cost.bandwidthSeconds},
           {"latency_seconds", cost.latencySeconds},
           {"lower_bound_seconds", lowerBound},
@@ -118,6 +126,7 @@ struct EstimateCollectivesPass
                           << formatSeconds(totalLowerBound) << ")";
     if (!reportFile.empty()) {
       llvm::json::Object report{{"topology", slice->str()},
+                                {"calibration", calibrated->origin},
                                 {"num_devices", devices},
                                 {"collectives", std::move(entries)},
                                 {"total_seconds", total},

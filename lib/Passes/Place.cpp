@@ -112,6 +112,7 @@ private:
     options.simulate = simulate;
     options.emitRemarks = emitRemarks;
     options.allowEmpty = allowEmpty;
+    options.search.cost.calibration = &calibrated;
     MLIRContext *context = &getContext();
     options.parallelFor = [context](size_t n, function_ref<void(size_t)> body) {
       mlir::parallelFor(context, 0, n, body);
@@ -124,6 +125,8 @@ private:
                                 const ModuleShardings &shardings,
                                 const Slice &slice, const Placement &assignment,
                                 DictionaryAttr table);
+  /// The calibration every pricing of this run uses.
+  Calibration calibrated;
 };
 } // namespace
 
@@ -148,6 +151,17 @@ void PlacePass::runOnOperation() {
     return signalPassFailure();
   // After az-estimate-candidates / az-prune-candidates: place the survivors.
   auto table = module->getAttrOfType<DictionaryAttr>(kCandidatesAttr);
+  // The calibration: this pass's option, else the file stage 1 used.
+  std::string calibrationFile = calibration;
+  if (table && calibrationFile.empty())
+    if (auto carried = table.getAs<DictionaryAttr>("estimate_options"))
+      if (auto file = carried.getAs<StringAttr>("calibration"))
+        calibrationFile = file.getValue().str();
+  FailureOr<Calibration> loaded =
+      loadCalibrationOption(module, "az-place", *slice, calibrationFile);
+  if (failed(loaded))
+    return signalPassFailure();
+  calibrated = std::move(*loaded);
   if (failed(table ? placeCandidates(module, *shardings, *slice, *assignment,
                                      table)
                    : placeExplicit(module, *shardings, *slice, *assignment)))
@@ -226,6 +240,15 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
     return failure();
   plan::CandidateInputs inputs;
   inputs.estimateOptions = carriedEstimateOptions(table);
+  if (!overlap.empty()) {
+    std::optional<OverlapMode> mode = parseOverlapMode(overlap);
+    if (!mode)
+      return module.emitError() << "az-place: overlap must be 'none', "
+                                   "'async' or 'full', not '"
+                                << overlap << "'";
+    inputs.estimateOptions.overlap = *mode;
+  }
+  inputs.estimateOptions.calibration = &calibrated;
   // Every candidate on the module order, as az-estimate-candidates
   // estimated them (the same analysis when they run in one pipeline).
   auto &stage1 = getAnalysis<Stage1Analysis>();

@@ -171,7 +171,8 @@ struct PruneCandidatesPass
     // The options the estimates were made with travel to az-place, which
     // re-estimates the candidates it places and the baselines.
     SmallVector<NamedAttribute> carried;
-    for (StringRef name : {"overlap", "check_memory", "allow_padding"})
+    for (StringRef name :
+         {"overlap", "calibration", "check_memory", "allow_padding"})
       if (Attribute value = table.get(name))
         carried.push_back(b.getNamedAttr(name, value));
     DictionaryAttr estimateOptions = b.getDictionaryAttr(carried);

@@ -72,6 +72,15 @@ struct PlanPipelineOptions
       *this, "allow-padding",
       llvm::cl::desc("Price indivisible dimensions as padded"),
       llvm::cl::init(false)};
+  Option<std::string> overlap{
+      *this, "overlap",
+      llvm::cl::desc("How collectives overlap compute: async (XLA's "
+                     "latency-hiding scheduler), none or full"),
+      llvm::cl::init("async")};
+  Option<std::string> calibration{
+      *this, "calibration",
+      llvm::cl::desc("JSON file of measured collective figures overriding "
+                     "the defaults (bench/jax/calibrate.py writes one)")};
   Option<bool> simulate{
       *this, "simulate",
       llvm::cl::desc("Replay the plan and the baselines in the link-level "
@@ -96,6 +105,8 @@ void buildPlanPipeline(mlir::OpPassManager &pm,
   estimate.emitRemarks = options.verbose;
   estimate.checkMemory = options.checkMemory;
   estimate.allowPadding = options.allowPadding;
+  estimate.overlap = options.overlap;
+  estimate.calibration = options.calibration;
   pm.addPass(createEstimateCandidates(estimate));
 
   PruneCandidatesOptions prune;

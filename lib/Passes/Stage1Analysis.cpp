@@ -30,7 +30,9 @@ static std::string estimateKey(const Slice &slice, const Placement &assignment,
                                const EstimateOptions &options) {
   std::string key = slice.str();
   key += options.allowPadding ? "|pad" : "|nopad";
-  key += options.overlap ? "|overlap" : "|serial";
+  key += "|" + stringifyOverlapMode(options.overlap).str();
+  key += "|" + (options.calibration ? options.calibration->origin
+                                    : std::string("defaults"));
   key += options.checkMemory ? "|memory" : "|nomemory";
   for (unsigned d = 0; d < assignment.numDevices(); ++d)
     key += "|" + std::to_string(assignment.chipOf(d)) + ":" +

@@ -36,6 +36,19 @@ FailureOr<Placement> loadDeviceAssignment(ModuleOp module, const Slice &slice,
   return std::move(*placement);
 }
 
+FailureOr<Calibration> loadCalibrationOption(ModuleOp module,
+                                             StringRef passName,
+                                             const Slice &slice,
+                                             StringRef file) {
+  if (file.empty())
+    return Calibration::defaults(slice.chip().generation);
+  llvm::Expected<Calibration> cal = Calibration::fromFile(file, slice);
+  if (!cal)
+    return module.emitError()
+           << passName << ": " << llvm::toString(cal.takeError());
+  return std::move(*cal);
+}
+
 std::string describeChip(const Slice &slice, unsigned chip) {
   ChipCoords c = slice.coordsOf(chip);
   std::string text = "(" + std::to_string(c[0]);

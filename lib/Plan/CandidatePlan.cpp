@@ -78,8 +78,9 @@ public:
 
 private:
   bool keepsSizes() const { return !in.fixedReason.empty(); }
+  const CostOptions &cost() const { return options.search.cost; }
   double step(const CandidateEstimate &e, double comm) const {
-    return stepTime(e.computeSeconds, comm, in.estimateOptions.overlap);
+    return stepTime(e, comm, in.estimateOptions.overlap);
   }
   const CandidateEstimate *obliviousChoice() const;
   llvm::Error selectToPlace();
@@ -216,12 +217,13 @@ llvm::Error CandidatePlanner::placeAll() {
             meshUtilsOf(*estimate),
             priced->unpriced};
     job.seeds.push_back({assignment,
-                         scorePlacement(slice, assignment, job.step),
+                         scorePlacement(slice, assignment, job.step, cost()),
                          "module order"});
     if (job.meshUtils.placement)
       job.seeds.push_back(
           {*job.meshUtils.placement,
-           scorePlacement(slice, *job.meshUtils.placement, job.step),
+           scorePlacement(slice, *job.meshUtils.placement, job.step,
+                          cost()),
            "mesh_utils order"});
     jobs.push_back(std::move(job));
   }
@@ -230,7 +232,7 @@ llvm::Error CandidatePlanner::placeAll() {
   auto search = [&](size_t i) {
     const Job &job = jobs[i];
     results[i] = options.exhaustive
-                     ? exhaustiveSearch(slice, job.step, keep)
+                     ? exhaustiveSearch(slice, job.step, keep, cost())
                      : searchPlacements(slice, job.estimate->candidate.sizes,
                                         job.step, job.seeds, options.search);
   };
@@ -273,14 +275,14 @@ llvm::Error CandidatePlanner::addBaseline(std::string name,
   b.name = std::move(name);
   b.label = estimate.label;
   b.computeSeconds = estimate.computeSeconds;
-  b.commSeconds = scorePlacement(slice, order, step).seconds;
+  b.commSeconds = scorePlacement(slice, order, step, cost()).seconds;
   b.seconds = this->step(estimate, b.commSeconds);
   b.note = std::move(note);
   b.orderName = std::move(orderName);
   b.placement = order;
   b.collectives.assign(step.begin(), step.end());
   if (options.simulate) {
-    llvm::Expected<double> sim = simulateCommunication(slice, order, step);
+    llvm::Expected<double> sim = simulateCommunication(slice, order, step, cost());
     if (!sim)
       return sim.takeError();
     b.simulatedCommSeconds = *sim;
@@ -334,7 +336,8 @@ llvm::Error CandidatePlanner::simulatePlan() {
   plan.simulatedCommSeconds = 0;
   for (const WeightedCollective &c : winner.collectives) {
     llvm::Expected<double> one = simulateCommunication(
-        slice, winner.best.placement, {WeightedCollective{c.spec, 1}});
+        slice, winner.best.placement, {WeightedCollective{c.spec, 1}},
+        cost());
     if (!one)
       return one.takeError();
     *plan.simulatedCommSeconds += c.count * *one;
@@ -351,7 +354,8 @@ llvm::Error CandidatePlanner::simulatePlan() {
     sim.bytes = c.spec.bytes;
     sim.count = c.count;
     sim.analyticSeconds =
-        estimateCollective(slice, winner.best.placement, c.spec).seconds;
+        estimateCollective(slice, winner.best.placement, c.spec, cost())
+            .seconds;
     sim.simulatedSeconds = *one;
     plan.simulatedCollectives.push_back(sim);
   }
@@ -387,6 +391,7 @@ void CandidatePlanner::reportRanking() {
 
 llvm::Expected<CandidatePlan> CandidatePlanner::run() {
   plan.fixedReason = in.fixedReason;
+  plan.cost = cost();
   auto parsed = parseDumpEntries(in.hloDumps, moduleSizes, slice.numDevices());
   if (!parsed)
     return parsed.takeError();

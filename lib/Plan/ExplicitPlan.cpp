@@ -79,13 +79,15 @@ static void addBaselines(const Slice &slice, const Placement &assignment,
                          const PlanOptions &options, MessageSink sink) {
   const std::vector<WeightedCollective> &step = plan.step.collectives;
   plan.baselines.push_back(
-      {assignment, scorePlacement(slice, assignment, step), "module order"});
+      {assignment, scorePlacement(slice, assignment, step, options.search.cost),
+       "module order"});
   MeshUtilsOrder meshUtils = meshUtilsOrder(
       slice, assignment, writtenMeshSizes(meshes, slice.numDevices()),
       plan.writtenDeviceIds);
   if (meshUtils.placement)
     plan.baselines.push_back({*meshUtils.placement,
-                              scorePlacement(slice, *meshUtils.placement, step),
+                              scorePlacement(slice, *meshUtils.placement, step,
+                                             options.search.cost),
                               "mesh_utils order (" + meshUtils.note + ")"});
   else if (options.emitRemarks)
     sink(MessageKind::Remark,
@@ -97,13 +99,15 @@ static llvm::Error simulate(const Slice &slice, ExplicitPlan &plan,
                             const PlanOptions &options, MessageSink sink) {
   const std::vector<WeightedCollective> &step = plan.step.collectives;
   llvm::Expected<double> planned =
-      simulateCommunication(slice, plan.best().placement, step);
+      simulateCommunication(slice, plan.best().placement, step,
+                            options.search.cost);
   if (!planned)
     return planned.takeError();
   plan.simulatedSeconds = *planned;
   for (const RankedPlacement &baseline : plan.baselines) {
     llvm::Expected<double> sim =
-        simulateCommunication(slice, baseline.placement, step);
+        simulateCommunication(slice, baseline.placement, step,
+                              options.search.cost);
     if (!sim)
       return sim.takeError();
     plan.simulatedBaselines.push_back(*sim);
@@ -134,7 +138,8 @@ planExplicit(const Slice &slice, const Placement &assignment, PricedStep step,
       return planError("exhaustive search is limited to 8 devices (8! = "
                        "40320 placements); this module has " +
                        llvm::Twine(devices));
-    plan.result = exhaustiveSearch(slice, plan.step.collectives, keep);
+    plan.result = exhaustiveSearch(slice, plan.step.collectives, keep,
+                                   options.search.cost);
   } else {
     plan.result =
         searchPlacements(slice, plan.mesh.shape, plan.step.collectives,

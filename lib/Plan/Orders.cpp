@@ -102,12 +102,15 @@ MeshUtilsOrder meshUtilsOrder(const Slice &slice, const Placement &devices,
 
 llvm::Expected<double>
 simulateCommunication(const Slice &slice, const Placement &placement,
-                      ArrayRef<WeightedCollective> step) {
+                      ArrayRef<WeightedCollective> step,
+                      const CostOptions &cost) {
   std::vector<std::pair<CollectiveSpec, double>> program;
   for (const WeightedCollective &c : step)
     program.emplace_back(c.spec, c.count);
+  sim::SimOptions options;
+  options.calibration = cost.calibration;
   llvm::Expected<sim::SimResult> result =
-      sim::simulateSequence(slice, placement, program);
+      sim::simulateSequence(slice, placement, program, options);
   if (!result)
     return planError("the simulator cannot replay the plan: " +
                      llvm::toString(result.takeError()));

@@ -147,7 +147,7 @@ llvm::json::Value CandidatePlan::toJSON(const Slice &slice,
   shown.ranked = w.topPlacements;
   shown.evaluated = w.evaluated;
   RankedPlacement moduleOrder{assignment,
-                              scorePlacement(slice, assignment, w.collectives),
+                              scorePlacement(slice, assignment, w.collectives, cost),
                               "module order"};
   Object root = planCore(slice, shown, {moduleOrder}, sigma, logical, w.source);
   // Mesh position p holds the id device_ids[p] (p when iota); JAX's mesh

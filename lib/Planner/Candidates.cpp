@@ -237,6 +237,62 @@ private:
 };
 } // namespace
 
+llvm::StringRef stringifyOverlapMode(OverlapMode mode) {
+  switch (mode) {
+  case OverlapMode::None:
+    return "none";
+  case OverlapMode::Async:
+    return "async";
+  case OverlapMode::Full:
+    return "full";
+  }
+  return "none";
+}
+
+std::optional<OverlapMode> parseOverlapMode(llvm::StringRef text) {
+  if (text == "none")
+    return OverlapMode::None;
+  if (text == "async")
+    return OverlapMode::Async;
+  if (text == "full")
+    return OverlapMode::Full;
+  return std::nullopt;
+}
+
+double CandidateEstimate::stepSeconds(OverlapMode mode,
+                                      double commScale) const {
+  double comm = commSeconds * commScale;
+  switch (mode) {
+  case OverlapMode::None:
+    return computeSeconds + comm;
+  case OverlapMode::Full:
+    return std::max(computeSeconds, comm);
+  case OverlapMode::Async:
+    break;
+  }
+  // List scheduling on two resources: the cores run ops in program order,
+  // the ICI runs collectives one at a time in the order their consumers
+  // come. A collective starts when the ICI is free and its input exists; an
+  // op starts when the cores are free and its collectives have finished.
+  std::vector<double> finish(opComputeSeconds.size(), 0.0);
+  double cores = 0, ici = 0;
+  unsigned next = 0;
+  for (unsigned op = 0; op < opComputeSeconds.size(); ++op) {
+    double start = cores;
+    for (; next < schedule.size() && schedule[next].beforeOp == op; ++next) {
+      const ScheduledCollective &c = schedule[next];
+      double ready = c.readyAfterOp >= 0 ? finish[c.readyAfterOp] : 0;
+      ici = std::max(ici, ready) + c.seconds * commScale;
+      start = std::max(start, ici);
+    }
+    cores = start + opComputeSeconds[op];
+    finish[op] = cores;
+  }
+  for (; next < schedule.size(); ++next)
+    ici += schedule[next].seconds * commScale;
+  return std::max(cores, ici);
+}
+
 CollectiveSpec specOfUse(const CollectiveUse &use, const Mesh &mesh) {
   if (use.writtenSpec)
     return *use.writtenSpec;
@@ -289,6 +345,7 @@ estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
       pricer.localBytes(t, result.states[t]);
 
   // Compute and memory.
+  est.opComputeSeconds.assign(graph.ops.size(), 0.0);
   for (const ComputeItem &item : result.compute) {
     double flops = 0;
     if (item.flopScale > 0) {
@@ -306,11 +363,13 @@ estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
       live += pricer.localBytes(t, state);
     est.flops += flops * item.multiplier;
     est.hbmBytes += bytes * item.multiplier;
-    est.computeSeconds +=
-        roofline(chip, flops, bytes, chip.devicesPerChip, item.opClass,
-                 options.efficiency)
-            .seconds() *
+    double seconds = roofline(chip, flops, bytes, chip.devicesPerChip,
+                              item.opClass, options.efficiency)
+                         .seconds() *
         item.multiplier;
+    est.computeSeconds += seconds;
+    if (item.op < est.opComputeSeconds.size())
+      est.opComputeSeconds[item.op] += seconds;
     est.activationBytes = std::max(est.activationBytes, live);
   }
   for (unsigned t = 0; t < graph.tensors.size(); ++t)
@@ -318,6 +377,16 @@ estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
       est.parameterBytes += pricer.localBytes(t, result.states[t]);
 
   // Communication.
+  CostOptions costOptions;
+  costOptions.calibration = options.calibration;
+  // The op producing each tensor: a collective's input is ready once its
+  // producer has run (tensors produced later, loop-carried, are ready at the
+  // start of the step).
+  std::vector<int> producer(graph.tensors.size(), -1);
+  for (auto [i, op] : llvm::enumerate(graph.ops))
+    for (unsigned r : op.results)
+      if (r < producer.size())
+        producer[r] = int(i);
   Mesh mesh = candidate.toMesh(graph.mesh);
   std::map<std::pair<int, AxisList>, unsigned> useIndex;
   std::map<std::tuple<int, AxisList, double>, std::pair<double, double>> cache;
@@ -362,8 +431,8 @@ estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
           continue;
         }
         std::pair<double, double> cost{
-            estimateCollective(slice, placement, spec).seconds,
-            lowerBoundSeconds(slice, spec)};
+            estimateCollective(slice, placement, spec, costOptions).seconds,
+            lowerBoundSeconds(slice, spec, costOptions)};
         it = cache.insert_or_assign(key, cost).first;
       }
       seconds = it->second.first;
@@ -400,18 +469,24 @@ estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
     use.lowerBoundSeconds += lowerBound * c.multiplier;
     est.commSeconds += seconds * c.multiplier;
     est.commLowerBoundSeconds += lowerBound * c.multiplier;
+    if (seconds > 0) {
+      int ready = c.tensor < producer.size() ? producer[c.tensor] : -1;
+      est.schedule.push_back(
+          {ready < int(c.op) ? ready : -1, c.op, seconds * c.multiplier});
+    }
   }
+  // The consumers' program order (stable: a reshard's steps keep theirs).
+  llvm::stable_sort(est.schedule, [](const auto &a, const auto &b) {
+    return a.beforeOp < b.beforeOp;
+  });
   if (!explicitProblem.empty())
     reasons.push_back(explicitProblem);
 
-  if (options.overlap) {
-    est.totalSeconds = std::max(est.computeSeconds, est.commSeconds);
-    est.lowerBoundSeconds =
-        std::max(est.computeSeconds, est.commLowerBoundSeconds);
-  } else {
-    est.totalSeconds = est.computeSeconds + est.commSeconds;
-    est.lowerBoundSeconds = est.computeSeconds + est.commLowerBoundSeconds;
-  }
+  est.totalSeconds = est.stepSeconds(options.overlap);
+  est.lowerBoundSeconds =
+      options.overlap == OverlapMode::None
+          ? est.computeSeconds + est.commLowerBoundSeconds
+          : std::max(est.computeSeconds, est.commLowerBoundSeconds);
 
   if (!pricer.divisibility.empty())
     reasons.push_back(pricer.divisibility);

@@ -43,14 +43,15 @@ namespace {
 /// Scores placements, reusing the cost buffer between calls.
 class Scorer {
 public:
-  Scorer(const Slice &slice, ArrayRef<WeightedCollective> collectives)
-      : slice(slice), collectives(collectives) {}
+  Scorer(const Slice &slice, ArrayRef<WeightedCollective> collectives,
+         const CostOptions &cost)
+      : slice(slice), collectives(collectives), cost(cost) {}
 
   PlacementScore operator()(const Placement &placement) {
     ++evaluated;
     PlacementScore score;
     for (const WeightedCollective &c : collectives) {
-      estimateCollective(slice, placement, c.spec, buffer);
+      estimateCollective(slice, placement, c.spec, buffer, cost);
       score.seconds += c.count * buffer.seconds;
       score.maxLinkBytes = std::max(score.maxLinkBytes, buffer.maxLinkBytes);
     }
@@ -62,13 +63,15 @@ public:
 private:
   const Slice &slice;
   ArrayRef<WeightedCollective> collectives;
+  CostOptions cost;
   CollectiveCost buffer;
 };
 } // namespace
 
 PlacementScore scorePlacement(const Slice &slice, const Placement &placement,
-                              ArrayRef<WeightedCollective> collectives) {
-  Scorer scorer(slice, collectives);
+                              ArrayRef<WeightedCollective> collectives,
+                              const CostOptions &cost) {
+  Scorer scorer(slice, collectives, cost);
   return scorer(placement);
 }
 
@@ -297,7 +300,7 @@ SearchResult searchPlacements(const Slice &slice, ArrayRef<int64_t> meshShape,
                               ArrayRef<WeightedCollective> collectives,
                               ArrayRef<RankedPlacement> seeds,
                               const SearchOptions &options) {
-  Scorer scorer(slice, collectives);
+  Scorer scorer(slice, collectives, options.cost);
   SmallVector<RankedPlacement> candidates;
   for (const RankedPlacement &seed : seeds)
     candidates.push_back(
@@ -335,9 +338,9 @@ SearchResult searchPlacements(const Slice &slice, ArrayRef<int64_t> meshShape,
 
 SearchResult exhaustiveSearch(const Slice &slice,
                               ArrayRef<WeightedCollective> collectives,
-                              unsigned topK) {
+                              unsigned topK, const CostOptions &cost) {
   assert(slice.numDevices() <= 10 && "exhaustive search is for tiny slices");
-  Scorer scorer(slice, collectives);
+  Scorer scorer(slice, collectives, cost);
   unsigned slots = slice.chip().devicesPerChip;
   // Every (chip, slot) position, permuted over the logical ids.
   SmallVector<unsigned> positions(slice.numDevices());

@@ -448,10 +448,15 @@ Expected<SimResult> simulateCollective(const Slice &slice,
                      " devices, the slice " + Twine(slice.numDevices()));
   if (Error e = checkCollective(placement, spec))
     return e;
-  double bandwidth = options.linkBandwidth > 0 ? options.linkBandwidth
-                                               : slice.chip().iciLinkBandwidth;
+  const Calibration &cal = options.calibration
+                               ? *options.calibration
+                               : Calibration::defaults(slice.chip().generation);
+  const CollectiveFigures &figures = cal.of(spec.kind);
+  double bandwidth = (options.linkBandwidth > 0 ? options.linkBandwidth
+                                                : slice.chip().iciLinkBandwidth) *
+                     figures.bandwidthFraction(spec.bytes);
   double hopLatency =
-      options.hopLatency >= 0 ? options.hopLatency : slice.chip().iciHopLatency;
+      options.hopLatency >= 0 ? options.hopLatency : cal.hopLatency;
   if (!std::isfinite(bandwidth) || !std::isfinite(hopLatency) ||
       !std::isfinite(options.stepOverhead) || options.stepOverhead < 0)
     return makeError("simulation options must be finite, overhead >= 0");
@@ -463,8 +468,19 @@ Expected<SimResult> simulateCollective(const Slice &slice,
   if (!run)
     return run.takeError();
 
+  // The collective is launched (and pays its fixed cost) when some member
+  // exchanges data with another.
+  bool moves = spec.bytes > 0 &&
+               (spec.kind == CollectiveKind::CollectivePermute
+                    ? llvm::any_of(spec.pairs,
+                                   [](auto p) { return p.first != p.second; })
+                    : spec.groups.empty()
+                          ? placement.numDevices() > 1
+                          : llvm::any_of(spec.groups, [](const auto &g) {
+                              return g.size() > 1;
+                            }));
   SimResult result;
-  result.seconds = run->makespan;
+  result.seconds = run->makespan + (moves ? figures.fixedSeconds : 0);
   result.linkBytes = net.linkBytes();
   for (unsigned l = 0; l < result.linkBytes.size(); ++l)
     if (result.linkBytes[l] > result.maxLinkBytes) {

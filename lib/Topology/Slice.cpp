@@ -9,6 +9,12 @@
 //           v5e/v6e wrap an axis of size 16; v4/v5p slices that are multiples
 //           of the 4x4x4 cube get wraparound from the optical switches,
 //           smaller ones (2x2x1, 2x2x2, 2x2x4) have none.
+//  [CT-TT]  docs.cloud.google.com/tpu/docs/v4 (and /types-topologies),
+//           "Twisted torus topologies": slices whose every dimension is
+//           equal to or twice the smallest (4x4x8, 4x8x8, 12x12x24) can be
+//           twisted, on v4 and v5p; a short dimension's wraparound link
+//           shifts by half the long dimension (the 4x2 example: Y wrap links
+//           land at X+2 mod 4).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +24,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 using namespace llvm;
@@ -142,6 +149,30 @@ SmallVector<bool, 3> Slice::defaultWrap(const ChipSpec &chip,
   return wrap;
 }
 
+bool Slice::canTwist(ArrayRef<int> shape, ArrayRef<bool> wrap) {
+  if (shape.size() < 2 || wrap.size() != shape.size())
+    return false;
+  int k = *std::min_element(shape.begin(), shape.end());
+  if (k < 3)
+    return false;
+  bool hasLong = false;
+  for (unsigned d = 0; d < shape.size(); ++d) {
+    if (!wrap[d] || (shape[d] != k && shape[d] != 2 * k))
+      return false;
+    hasLong |= shape[d] == 2 * k;
+  }
+  return hasLong;
+}
+
+bool Slice::defaultTwisted(const ChipSpec &chip, ArrayRef<int> shape,
+                           ArrayRef<bool> wrap) {
+  // [CT-TT]: twisted tori are offered on v4 and v5p. No Cloud page offers
+  // them on v7x, v5e or v6e, so those stay untwisted unless asked.
+  bool offered = chip.generation == TpuGeneration::V4 ||
+                 chip.generation == TpuGeneration::V5p;
+  return offered && canTwist(shape, wrap);
+}
+
 bool Slice::isValidShape(const ChipSpec &chip, ArrayRef<int> shape) {
   if (shape.empty() || shape.size() > kMaxDims ||
       any_of(shape, [](int e) { return e <= 0; }))
@@ -179,7 +210,8 @@ SmallVector<SmallVector<int, 3>> Slice::listedShapes(const ChipSpec &chip) {
 }
 
 Expected<Slice> Slice::create(const ChipSpec &chip, ArrayRef<int> shape,
-                              ArrayRef<bool> wrap) {
+                              ArrayRef<bool> wrap,
+                              std::optional<bool> twisted) {
   if (shape.empty() || shape.size() > kMaxDims)
     return makeError("a slice needs 1 to 3 dimensions");
   if (any_of(shape, [](int e) { return e <= 0; }))
@@ -201,6 +233,19 @@ Expected<Slice> Slice::create(const ChipSpec &chip, ArrayRef<int> shape,
     // would join chips that are already neighbours, so treat it as open.
     s.wrapped[d] = w[d] && shape[d] > 2;
     s.chips *= shape[d];
+  }
+  SmallVector<bool, 3> effective(s.wrapped.begin(),
+                                 s.wrapped.begin() + shape.size());
+  bool eligible = canTwist(shape, effective);
+  if (twisted.value_or(false) && !eligible)
+    return makeError("a twisted torus needs every dimension wrapped and "
+                     "extents k or 2k (k x 2k, k x k x 2k, k x 2k x 2k, "
+                     "k >= 3)");
+  s.twist = twisted ? *twisted : defaultTwisted(chip, shape, effective);
+  if (s.twist) {
+    s.twistK = *std::min_element(shape.begin(), shape.end());
+    for (unsigned d = 0; d < shape.size(); ++d)
+      s.shortDim[d] = shape[d] == s.twistK;
   }
   s.coordTable.resize(s.chips);
   for (unsigned c = 0; c < s.chips; ++c) {
@@ -242,11 +287,11 @@ Expected<Slice> Slice::parse(StringRef spec) {
     return create(**chip, *shape);
   }
 
-  SmallVector<StringRef, 3> parts;
+  SmallVector<StringRef, 4> parts;
   text.split(parts, ':');
-  if (parts.size() < 2 || parts.size() > 3)
+  if (parts.size() < 2 || parts.size() > 4)
     return makeError("cannot parse slice '" + spec +
-                     "': expected <gen>:<shape>[:wrap=...]");
+                     "': expected <gen>:<shape>[:wrap=...][:twisted=0|1]");
   Expected<const ChipSpec *> chip = lookupChipSpec(parts[0]);
   if (!chip)
     return chip.takeError();
@@ -257,17 +302,29 @@ Expected<Slice> Slice::parse(StringRef spec) {
     return makeError("'" + parts[1] + "' is not a supported " + (*chip)->name +
                      " slice shape");
   SmallVector<bool, 3> wrap;
-  if (parts.size() == 3) {
-    StringRef opt = parts[2];
-    if (!opt.consume_front("wrap="))
+  std::optional<bool> twisted;
+  bool sawWrap = false;
+  for (StringRef opt : ArrayRef(parts).drop_front(2)) {
+    if (opt.consume_front("wrap=") && !sawWrap) {
+      Expected<SmallVector<bool, 3>> w = parseWrap(opt);
+      if (!w)
+        return w.takeError();
+      wrap = *w;
+      sawWrap = true;
+    } else if (opt.consume_front("twisted=") && !twisted) {
+      if (opt == "1" || opt == "true")
+        twisted = true;
+      else if (opt == "0" || opt == "false")
+        twisted = false;
+      else
+        return makeError("twisted='" + opt + "' must be 0 or 1");
+    } else {
       return makeError("unknown slice option '" + opt +
-                       "' (expected wrap=...)");
-    Expected<SmallVector<bool, 3>> w = parseWrap(opt);
-    if (!w)
-      return w.takeError();
-    wrap = *w;
+                       "' (expected wrap=... and/or twisted=0|1, each at "
+                       "most once)");
+    }
   }
-  return create(**chip, *shape, wrap);
+  return create(**chip, *shape, wrap, twisted);
 }
 
 bool Slice::contains(const ChipCoords &c) const {
@@ -305,11 +362,22 @@ LinkInfo Slice::linkInfo(LinkId id) const {
   info.fromChip = id / (2 * kMaxDims);
   info.dim = (id / 2) % kMaxDims;
   info.direction = (id & 1) ? -1 : 1;
-  ChipCoords c = coordsOf(info.fromChip);
-  int e = extents[info.dim];
-  c[info.dim] = (c[info.dim] + info.direction + e) % e;
-  info.toChip = chipAt(c);
+  info.toChip = neighbour(info.fromChip, info.dim, info.direction);
   return info;
+}
+
+unsigned Slice::neighbour(unsigned chipIndex, unsigned dim,
+                          int direction) const {
+  ChipCoords c = coordsOf(chipIndex);
+  int e = extents[dim];
+  int next = c[dim] + direction;
+  bool crosses = next < 0 || next >= e;
+  c[dim] = (next + e) % e;
+  if (crosses && twist && shortDim[dim])
+    for (unsigned d = 0; d < dims; ++d)
+      if (!shortDim[d])
+        c[d] = (c[d] + twistK) % extents[d];
+  return chipAt(c);
 }
 
 SmallVector<LinkId> Slice::links() const {
@@ -330,53 +398,173 @@ unsigned Slice::linksPerChip() const {
   return n;
 }
 
-unsigned Slice::hops(unsigned src, unsigned dst) const {
-  const ChipCoords &a = coordsOf(src), &b = coordsOf(dst);
-  unsigned total = 0;
-  for (unsigned d = 0; d < dims; ++d) {
-    int delta = std::abs(b[d] - a[d]);
-    if (wrapped[d])
-      delta = std::min(delta, extents[d] - delta);
-    total += delta;
+namespace {
+/// Signed steps per dimension of one minimal path choice.
+using StepPlan = std::array<int, kMaxDims>;
+} // namespace
+
+/// The minimal step plans from \p src to \p dst and their hop count.
+/// Plain slices: per dimension the shorter direction, both when they tie
+/// (half-way round an even ring). Twisted slices: crossing a short
+/// dimension's wraparound shifts every long dimension by k, so each short
+/// dimension may go either way round; the long dimensions then take their
+/// shorter direction(s) from where the short moves leave them, and only the
+/// combinations with the fewest hops are kept.
+static unsigned minimalPlans(const Slice &slice, unsigned dims,
+                             const std::array<int, kMaxDims> &extent,
+                             const std::array<bool, kMaxDims> &wrapped,
+                             bool twist, int k,
+                             const std::array<bool, kMaxDims> &isShort,
+                             unsigned src, unsigned dst,
+                             SmallVectorImpl<StepPlan> *plans) {
+  const ChipCoords &a = slice.coordsOf(src), &b = slice.coordsOf(dst);
+  // Options per dimension: (steps, crosses the wrap).
+  SmallVector<std::pair<int, bool>, 2> options[kMaxDims];
+  auto ringOptions = [&](unsigned d, int delta,
+                         SmallVectorImpl<std::pair<int, bool>> &out) {
+    int e = extent[d];
+    if (!wrapped[d]) {
+      out.push_back({delta, false});
+      return;
+    }
+    int plus = ((delta % e) + e) % e, minus = plus - e;
+    if (plus == 0)
+      out.push_back({0, false});
+    else if (plus < -minus)
+      out.push_back({plus, false});
+    else if (-minus < plus)
+      out.push_back({minus, false});
+    else {
+      out.push_back({plus, false});
+      out.push_back({minus, false});
+    }
+  };
+  if (!twist) {
+    unsigned total = 0;
+    for (unsigned d = 0; d < dims; ++d) {
+      ringOptions(d, b[d] - a[d], options[d]);
+      total += std::abs(options[d][0].first);
+    }
+    if (plans) {
+      plans->assign(1, StepPlan{0, 0, 0});
+      for (unsigned d = 0; d < dims; ++d) {
+        if (options[d].size() == 1) {
+          for (StepPlan &p : *plans)
+            p[d] = options[d][0].first;
+          continue;
+        }
+        unsigned n = plans->size();
+        for (unsigned i = 0; i < n; ++i) {
+          StepPlan other = (*plans)[i];
+          (*plans)[i][d] = options[d][0].first;
+          other[d] = options[d][1].first;
+          plans->push_back(other);
+        }
+      }
+    }
+    return total;
   }
-  return total;
+  // Twisted: enumerate the short dimensions' directions.
+  SmallVector<unsigned, 3> shorts, longs;
+  for (unsigned d = 0; d < dims; ++d)
+    (isShort[d] ? shorts : longs).push_back(d);
+  for (unsigned d : shorts) {
+    int delta = b[d] - a[d];
+    if (delta == 0) {
+      options[d].push_back({0, false});
+      continue;
+    }
+    // Direct (no wrap) and the other way round (crosses the wrap once).
+    options[d].push_back({delta, false});
+    options[d].push_back({delta > 0 ? delta - extent[d] : delta + extent[d],
+                          true});
+  }
+  unsigned best = ~0u;
+  if (plans)
+    plans->clear();
+  unsigned combos = 1u << shorts.size();
+  for (unsigned mask = 0; mask < combos; ++mask) {
+    StepPlan base{0, 0, 0};
+    unsigned shortHops = 0, crossings = 0;
+    bool valid = true;
+    for (auto [i, d] : llvm::enumerate(shorts)) {
+      unsigned pick = (mask >> i) & 1;
+      if (pick >= options[d].size()) {
+        valid = false;
+        break;
+      }
+      base[d] = options[d][pick].first;
+      shortHops += std::abs(base[d]);
+      crossings += options[d][pick].second;
+    }
+    if (!valid)
+      continue;
+    int shift = (crossings % 2) ? k : 0;
+    SmallVector<std::pair<int, bool>, 2> longOptions[kMaxDims];
+    unsigned total = shortHops;
+    for (unsigned d : longs) {
+      ringOptions(d, b[d] - a[d] - shift, longOptions[d]);
+      total += std::abs(longOptions[d][0].first);
+    }
+    if (total > best)
+      continue;
+    if (total < best && plans)
+      plans->clear();
+    best = total;
+    if (!plans)
+      continue;
+    SmallVector<StepPlan, 4> expanded{base};
+    for (unsigned d : longs) {
+      unsigned n = expanded.size();
+      for (unsigned i = 0; i < n; ++i) {
+        if (longOptions[d].size() == 2) {
+          StepPlan other = expanded[i];
+          other[d] = longOptions[d][1].first;
+          expanded.push_back(other);
+        }
+        expanded[i][d] = longOptions[d][0].first;
+      }
+    }
+    plans->append(expanded.begin(), expanded.end());
+  }
+  return best;
+}
+
+unsigned Slice::hops(unsigned src, unsigned dst) const {
+  return minimalPlans(*this, dims, extents, wrapped, twist, twistK, shortDim,
+                      src, dst, nullptr);
 }
 
 void Slice::forEachRouteHop(unsigned src, unsigned dst,
                             function_ref<void(LinkId, double)> fn) const {
-  ChipCoords cur = coordsOf(src);
-  ChipCoords target = coordsOf(dst);
-  for (unsigned d = 0; d < dims; ++d) {
-    int e = extents[d];
-    int forward = target[d] - cur[d]; // steps in + direction if open
-    if (forward == 0)
-      continue;
-    // Walks `steps` hops from `cur` along d in `dir`, with `fraction`.
-    auto walk = [&](int dir, int steps, double fraction) {
-      ChipCoords at = cur;
-      for (int i = 0; i < steps; ++i) {
-        fn(LinkId((chipAt(at) * kMaxDims + d) * 2 + (dir < 0 ? 1 : 0)),
-           fraction);
-        at[d] = (at[d] + dir + e) % e;
-      }
-    };
-    if (!wrapped[d]) {
-      walk(forward > 0 ? 1 : -1, std::abs(forward), 1.0);
-    } else {
-      int plus = (forward + e) % e; // hops going +
-      int minus = e - plus;         // hops going -
-      if (plus < minus)
-        walk(1, plus, 1.0);
-      else if (minus < plus)
-        walk(-1, minus, 1.0);
-      else {
-        // Half-way round an even ring: split the message evenly over both
-        // directions, as a bidirectional torus would balance it.
-        walk(1, plus, 0.5);
-        walk(-1, minus, 0.5);
+  if (src == dst)
+    return;
+  SmallVector<StepPlan, 8> plans;
+  minimalPlans(*this, dims, extents, wrapped, twist, twistK, shortDim, src,
+               dst, &plans);
+  // Every plan, walked in every order of the dimensions it moves along.
+  SmallVector<unsigned, kMaxDims> moving;
+  SmallVector<std::pair<StepPlan, SmallVector<unsigned, kMaxDims>>, 16> paths;
+  for (const StepPlan &p : plans) {
+    moving.clear();
+    for (unsigned d = 0; d < dims; ++d)
+      if (p[d] != 0)
+        moving.push_back(d);
+    do
+      paths.push_back({p, moving});
+    while (std::next_permutation(moving.begin(), moving.end()));
+  }
+  double fraction = 1.0 / paths.size();
+  for (const auto &[plan, order] : paths) {
+    unsigned at = src;
+    for (unsigned d : order) {
+      int dir = plan[d] > 0 ? 1 : -1;
+      for (int i = 0, n = std::abs(plan[d]); i < n; ++i) {
+        fn(LinkId((at * kMaxDims + d) * 2 + (dir < 0 ? 1 : 0)), fraction);
+        at = neighbour(at, d, dir);
       }
     }
-    cur[d] = target[d];
+    assert(at == dst && "a minimal path must end at its target");
   }
 }
 
@@ -395,6 +583,8 @@ std::string Slice::str() const {
   os << ":wrap=";
   for (unsigned d = 0; d < dims; ++d)
     os << (d ? "," : "") << (wrapped[d] ? 1 : 0);
+  if (twist)
+    os << ":twisted=1";
   return s;
 }
 

@@ -24,7 +24,8 @@ from .topology import dumps_topology, read_topology, slice_name, topology
 
 # Options of **options, by the pass that takes them (names as in
 # include/AoiZora/Passes/Passes.td; Python spelling uses underscores).
-STAGE1_ESTIMATE_OPTIONS = ("check-memory", "allow-padding", "overlap")
+STAGE1_ESTIMATE_OPTIONS = ("check-memory", "allow-padding", "overlap",
+                           "calibration")
 STAGE1_PRUNE_OPTIONS = ("keep-within", "max-survivors")
 STAGE2_OPTIONS = ("search-evaluations", "search-stall", "search-seconds",
                   "exhaustive", "simulate", "top-k", "apply")

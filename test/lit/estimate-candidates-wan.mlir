@@ -48,7 +48,7 @@
 // JSON: "kind": "all-reduce",
 // JSON: "flops_per_device": 445602856960,
 // JSON: "module_mesh": true,
-// JSON: "overlap": "none",
+// JSON: "overlap": "async",
 // JSON: "topology": "v5e:4x4:wrap=0,0"
 
 // Pruning keeps the feasible candidates whose lower bound is within 1.5x

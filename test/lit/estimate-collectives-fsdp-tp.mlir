@@ -8,29 +8,30 @@
 //
 // v5e:2x4 is an open 2x4 mesh; by default device d sits on chip
 // (d mod 2, d div 2), and a link carries W = 4.5e10 B/s per direction with
-// 1 us per hop.
+// 1 us per hop. The calibrated defaults add F = 2.7 us per collective and
+// run links at 0.95 W = 4.275e10 B/s (docs/cost-model.md, Calibration).
 //
 // all_gather over x ({0,4},{1,5},{2,6},{3,7}), 98x128xf32 -> 196x128xf32:
 // 100352 B gathered per device, 50176 B sent each way per pair.
 //  * Default order: {0,4} sits on chips (0,0),(0,2) and {2,6} on (0,1),(0,3),
 //    two hops apart along y; both pairs cross the link (0,1)->(0,2), which
 //    carries 2 * 50176 = 100352 B (98.00 KiB):
-//    100352 / 4.5e10 + 2 hops * 1 us = 2.230 + 2 = 4.230 us.
+//    2.7 + 100352 / 4.275e10 + 2 hops * 1 us = 2.7 + 2.347 + 2 = 7.047 us.
 //  * device-order=0,2,4,6,1,3,5,7 puts device 4x+y on chip (x, y): each pair
 //    becomes x-neighbours, 50176 B per link (49.00 KiB):
-//    50176 / 4.5e10 + 1 us = 1.115 + 1 = 2.115 us.
-// DEFAULT: all-gather: 4 groups of 2, 98.00 KiB per device, 4.230 us (max link load 98.00 KiB on chip (0,1) +y)
-// ALIGNED: all-gather: 4 groups of 2, 98.00 KiB per device, 2.115 us (max link load 49.00 KiB on chip (0,0) +x)
+//    2.7 + 50176 / 4.275e10 + 1 us = 2.7 + 1.174 + 1 = 4.874 us.
+// DEFAULT: all-gather: 4 groups of 2, 98.00 KiB per device, 7.047 us (max link load 98.00 KiB on chip (0,1) +y)
+// ALIGNED: all-gather: 4 groups of 2, 98.00 KiB per device, 4.874 us (max link load 49.00 KiB on chip (0,0) +x)
 //
 // reduce_scatter over y ({0,1,2,3},{4,5,6,7}), 16x128xf32 = 8192 B input.
 // Aligned, each group is an open line of 4 chips along y. An open line runs
 // the line algorithm: N-1 = 3 steps of one hop, and the busiest link carries
 // (N-1)/N * B = 6144 B (docs/cost-model.md):
-//   6144 / 4.5e10 + 3 * 1 us = 0.137 + 3 = 3.137 us.
+//   2.7 + 6144 / 4.275e10 + 3 * 1 us = 2.7 + 0.144 + 3 = 5.844 us.
 // (With messages this small, latency dominates: the default order, where the
 // y group forms a 2x2 block priced in two phases, is faster here.)
 // DEFAULT: reduce-scatter: 2 groups of 4
-// ALIGNED: reduce-scatter: 2 groups of 4, 8.00 KiB per device, 3.137 us (max link load 6.00 KiB on chip (0,1) -y)
+// ALIGNED: reduce-scatter: 2 groups of 4, 8.00 KiB per device, 5.844 us (max link load 6.00 KiB on chip (0,1) -y)
 // DEFAULT: all-reduce: 2 groups of 4
 // DEFAULT: 3 collectives on v5e:2x4:wrap=0,0: total
 // ALIGNED: 3 collectives on v5e:2x4:wrap=0,0: total

@@ -1,11 +1,11 @@
 // az-place counts an explicit collective once per trip of the constant
 // loops around it, as stage 1 and the HLO import do: the ring permute of
-// place.mlir (15.651 us on the module order of v5e:2x4) inside a loop of
-// 10 trips costs 10 x 15.651 = 156.508 us (rounded). A loop whose trip
+// place.mlir (18.964 us on the module order of v5e:2x4) inside a loop of
+// 10 trips costs 10 x 18.964 = 189.640 us. A loop whose trip
 // count it cannot read is reported and counted once.
 // RUN: aoizora-opt %s --split-input-file --az-place='topology=v5e:2x4 apply=false' -o /dev/null 2>&1 | FileCheck %s
 
-// CHECK: remark: baseline module order: 156.508 us
+// CHECK: remark: baseline module order: 189.640 us
 "builtin.module"() ({
   "sdy.mesh"() <{mesh = #sdy.mesh<["x"=8]>, sym_name = "mesh"}> : () -> ()
   "func.func"() <{arg_attrs = [{sdy.sharding = #sdy.sharding<@mesh, [{}]>}],
@@ -31,7 +31,7 @@
 // -----
 
 // CHECK: warning: az-place cannot tell how often this loop runs; the collectives in it are counted once
-// CHECK: remark: baseline module order: 15.651 us
+// CHECK: remark: baseline module order: 18.964 us
 "builtin.module"() ({
   "sdy.mesh"() <{mesh = #sdy.mesh<["x"=8]>, sym_name = "mesh"}> : () -> ()
   "func.func"() <{arg_attrs = [{sdy.sharding = #sdy.sharding<@mesh, [{}]>}],

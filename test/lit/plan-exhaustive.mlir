@@ -27,6 +27,6 @@
 
 // The ring permutes over "ring"=4 on an open line: ring-folded closes the
 // ring with 2-hop links and beats the module order.
-// USP-RING: remark: candidate #1 sp=2,ring=4: step {{.*}} communication 1.150 ms placed, 1.438 ms on the module order) with structured: {{.*}}ring-folded
+// USP-RING: remark: candidate #1 sp=2,ring=4: step {{.*}} communication 1.263 ms placed, 1.566 ms on the module order) with structured: {{.*}}ring-folded
 
 // LIMIT: error: exhaustive search is limited to 8 devices (8! = 40320 placements); this slice has 16

@@ -3,7 +3,7 @@
 // RUN: not aoizora-opt %s --allow-unregistered-dialect --az-estimate-candidates -o /dev/null 2>&1 | FileCheck %s --check-prefix=TOPO
 
 // RATIO: error: az-prune-candidates: keep-within must be >= 1, got 0.5
-// OVERLAP: error: az-estimate-candidates: overlap must be 'none' or 'full', not 'some'
+// OVERLAP: error: az-estimate-candidates: overlap must be 'none', 'async' or 'full', not 'some'
 // TOPO: error: az-estimate-candidates needs a 'topology', e.g. topology=v5e:4x4
 "builtin.module"() ({
   "func.func"() <{function_type = () -> (), sym_name = "main"}> ({

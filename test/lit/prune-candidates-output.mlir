@@ -11,7 +11,7 @@
 // JSON: "mesh": "#sdy.mesh<[\"data\"=1, \"model\"=16]>",
 // JSON: "rank": 1,
 // JSON: "topology": "v5e:4x4:wrap=0,0"
-// ATTR: module attributes {aoizora.candidates = {estimate_options = {allow_padding = false, check_memory = true, overlap = "none"}, excluded = [], keep_within = 1.500000e+00 : f64, mesh = "mesh", survivors = [{label = "data=1,model=16", lower_bound_seconds = {{.*}} : f64, mesh = "#sdy.mesh<[\22data\22=1, \22model\22=16]>", rank = 1 : i64, sizes = array<i64: 1, 16>, total_seconds = {{.*}} : f64}], topology = "v5e:4x4:wrap=0,0"}} {
+// ATTR: module attributes {aoizora.candidates = {estimate_options = {allow_padding = false, calibration = "", check_memory = true, overlap = "async"}, excluded = [], keep_within = 1.500000e+00 : f64, mesh = "mesh", survivors = [{label = "data=1,model=16", lower_bound_seconds = {{.*}} : f64, mesh = "#sdy.mesh<[\22data\22=1, \22model\22=16]>", rank = 1 : i64, sizes = array<i64: 1, 16>, total_seconds = {{.*}} : f64}], topology = "v5e:4x4:wrap=0,0"}} {
 
 "builtin.module"() ({
   "sdy.mesh"() <{mesh = #sdy.mesh<["data"=4, "model"=4]>, sym_name = "mesh"}> : () -> ()

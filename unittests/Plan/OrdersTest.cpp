@@ -65,8 +65,21 @@ TEST(Orders, MeshUtilsOrderOrWhyNot) {
 }
 
 TEST(Orders, StepTimeAndIdentity) {
-  EXPECT_DOUBLE_EQ(stepTime(2, 3, false), 5);
-  EXPECT_DOUBLE_EQ(stepTime(2, 3, true), 3);
+  // Compute 2; one collective of 3 that op 1 waits for, whose input exists
+  // from the start: async hides 2 of it behind op 0.
+  planner::CandidateEstimate e;
+  e.computeSeconds = 2;
+  e.commSeconds = 3;
+  e.opComputeSeconds = {2, 0};
+  e.schedule = {{-1, 1, 3}};
+  EXPECT_DOUBLE_EQ(stepTime(e, 3, planner::OverlapMode::None), 5);
+  EXPECT_DOUBLE_EQ(stepTime(e, 3, planner::OverlapMode::Full), 3);
+  EXPECT_DOUBLE_EQ(stepTime(e, 3, planner::OverlapMode::Async), 3);
+  // A placement with twice the communication: the collective runs 6.
+  EXPECT_DOUBLE_EQ(stepTime(e, 6, planner::OverlapMode::Async), 6);
+  // No collectives to rescale: async adds the two.
+  e.commSeconds = 0;
+  EXPECT_DOUBLE_EQ(stepTime(e, 3, planner::OverlapMode::Async), 5);
   EXPECT_TRUE(isIdentity({0, 1, 2}));
   EXPECT_FALSE(isIdentity({0, 2, 1}));
 }

@@ -108,7 +108,10 @@ TEST(Estimate, DotAndAllGatherByHand) {
   // 256*1024*2 + 1024*1024*2 + 256*1024*2 = 3145728 -> 3.145728 us at 1e12
   // and 3.745 us at 0.84 of it: compute bound. Parameters 524288 + 2097152 = 2621440; the live
   // set of the dot is its result (operands are parameters), 524288.
-  CandidateEstimate e = estimateCandidate(dg.g, res, cands[2], s, p, {});
+  EstimateOptions sequential;
+  sequential.overlap = OverlapMode::None;
+  CandidateEstimate e =
+      estimateCandidate(dg.g, res, cands[2], s, p, sequential);
   EXPECT_FALSE(e.rejected) << e.rejectReason;
   EXPECT_DOUBLE_EQ(e.flops, 536870912.0);
   EXPECT_DOUBLE_EQ(e.hbmBytes, 3145728.0);
@@ -149,11 +152,16 @@ TEST(Estimate, DotAndAllGatherByHand) {
   e = estimateCandidate(dg.g, res, cands[0], s, p, peak);
   EXPECT_DOUBLE_EQ(e.totalSeconds, 21.47483648e-6);
 
-  // Overlap: max instead of the sum.
+  // Overlap full: max instead of the sum.
   EstimateOptions overlap;
-  overlap.overlap = true;
+  overlap.overlap = OverlapMode::Full;
   e = estimateCandidate(dg.g, res, cands[2], s, p, overlap);
   EXPECT_DOUBLE_EQ(e.totalSeconds, std::max(e.computeSeconds, e.commSeconds));
+  // Async: the all-gather of the dot's result runs after the dot, and
+  // nothing else computes, so it hides nothing: compute + comm.
+  overlap.overlap = OverlapMode::Async;
+  e = estimateCandidate(dg.g, res, cands[2], s, p, overlap);
+  EXPECT_DOUBLE_EQ(e.totalSeconds, e.computeSeconds + e.commSeconds);
 }
 
 TEST(Estimate, DivisibilityRejectsOrPads) {
@@ -253,3 +261,28 @@ TEST(Prune, KeepsLowerBoundsWithinRatioOfBest) {
 }
 
 } // namespace
+
+TEST(Estimate, AsyncOverlapByHand) {
+  // Three ops computing 3, 4 and 2 (seconds, for round numbers). A weight
+  // all-gather of 5 feeds op 1 and its input is an argument (ready at the
+  // start); a reshard of op 0's result taking 1 feeds op 2.
+  CandidateEstimate e;
+  e.opComputeSeconds = {3, 4, 2};
+  e.schedule = {{-1, 1, 5}, {0, 2, 1}};
+  e.computeSeconds = 9;
+  e.commSeconds = 6;
+  // Async: op 0 runs [0, 3] while the gather runs [0, 5]; op 1 waits for it,
+  // [5, 9]; the reshard starts when the ICI is free and op 0 is done,
+  // max(5, 3) = 5, ends at 6; op 2 runs [9, 11].
+  EXPECT_DOUBLE_EQ(e.stepSeconds(OverlapMode::Async), 11);
+  EXPECT_DOUBLE_EQ(e.stepSeconds(OverlapMode::None), 15);
+  EXPECT_DOUBLE_EQ(e.stepSeconds(OverlapMode::Full), 9);
+  // Communication twice as slow (a worse placement): gather [0, 10], op 1
+  // [10, 14], reshard [10, 12], op 2 [14, 16].
+  EXPECT_DOUBLE_EQ(e.stepSeconds(OverlapMode::Async, 2), 16);
+  // A collective nothing waits for long: the reshard alone, 1, beside op 1.
+  e.schedule = {{0, 2, 1}};
+  EXPECT_DOUBLE_EQ(e.stepSeconds(OverlapMode::Async), 9);
+  EXPECT_EQ(parseOverlapMode("async"), OverlapMode::Async);
+  EXPECT_EQ(parseOverlapMode("eager"), std::nullopt);
+}

@@ -8,6 +8,8 @@
 
 #include "gtest/gtest.h"
 
+#include <map>
+
 using namespace aoizora;
 using namespace llvm;
 
@@ -158,22 +160,51 @@ TEST(SliceTest, LinkCounts) {
   EXPECT_EQ(mesh.linkId(0, 2, +1), kNoLink);
 }
 
-TEST(SliceTest, DimensionOrderedRoute) {
+/// Bytes each link carries for one byte from src to dst.
+static std::map<LinkId, double> loads(const Slice &s, unsigned src,
+                                      unsigned dst) {
+  std::map<LinkId, double> out;
+  s.forEachRouteHop(src, dst, [&](LinkId l, double f) { out[l] += f; });
+  return out;
+}
+
+TEST(SliceTest, BothDimensionOrdersSplitTheMessage) {
   Slice s = parseOrDie("v5e:4x4");
   unsigned src = s.chipAt({0, 0, 0}), dst = s.chipAt({3, 2, 0});
-  SmallVector<RouteHop> r = s.route(src, dst);
-  ASSERT_EQ(r.size(), 5u);
   EXPECT_EQ(s.hops(src, dst), 5u);
-  // x first: (0,0)->(1,0)->(2,0)->(3,0), then y: (3,0)->(3,1)->(3,2).
-  EXPECT_EQ(s.linkInfo(r[0].link).dim, 0u);
-  EXPECT_EQ(s.linkInfo(r[2].link).toChip, s.chipAt({3, 0, 0}));
-  EXPECT_EQ(s.linkInfo(r[3].link).dim, 1u);
-  EXPECT_EQ(s.linkInfo(r[4].link).toChip, dst);
+  // Two minimal paths: x first ((0,0)->(3,0)->(3,2)) and y first
+  // ((0,0)->(0,2)->(3,2)), half the message on each: 10 link traversals of
+  // half a message, the first hop of each leaving the source.
+  SmallVector<RouteHop> r = s.route(src, dst);
+  ASSERT_EQ(r.size(), 10u);
   for (const RouteHop &h : r)
-    EXPECT_EQ(h.fraction, 1.0);
+    EXPECT_EQ(h.fraction, 0.5);
+  std::map<LinkId, double> l = loads(s, src, dst);
+  EXPECT_EQ(l.size(), 10u);
+  EXPECT_EQ(l[s.linkId(src, 0, +1)], 0.5);
+  EXPECT_EQ(l[s.linkId(src, 1, +1)], 0.5);
+  EXPECT_EQ(l[s.linkId(s.chipAt({3, 1, 0}), 1, +1)], 0.5);
+  EXPECT_EQ(l[s.linkId(s.chipAt({2, 2, 0}), 0, +1)], 0.5);
+  // A message along one dimension has one path.
+  r = s.route(src, s.chipAt({3, 0, 0}));
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].fraction, 1.0);
   // Reverse direction uses the opposite links.
   SmallVector<RouteHop> back = s.route(dst, src);
   EXPECT_EQ(s.linkInfo(back[0].link).direction, -1);
+}
+
+TEST(SliceTest, ThreeDimensionsSixOrders) {
+  // (0,0,0) -> (1,1,1) on an open 2x2x2: 3 hops, 3! = 6 orders, each 1/6 of
+  // the message; the three links leaving the source carry 1/3 each.
+  Slice s = parseOrDie("v5p:2x2x2");
+  unsigned src = 0, dst = s.chipAt({1, 1, 1});
+  SmallVector<RouteHop> r = s.route(src, dst);
+  EXPECT_EQ(r.size(), 18u);
+  std::map<LinkId, double> l = loads(s, src, dst);
+  for (unsigned d = 0; d < 3; ++d)
+    EXPECT_NEAR(l[s.linkId(src, d, +1)], 1.0 / 3, 1e-15);
+  EXPECT_EQ(l.size(), 12u);
 }
 
 TEST(SliceTest, ShortestDirectionAndTieSplit) {
@@ -196,6 +227,81 @@ TEST(SliceTest, ShortestDirectionAndTieSplit) {
   EXPECT_EQ(ring.hops(0, 8), 8u);
   // The same ring opened: 0 -> 15 walks 15 hops.
   EXPECT_EQ(parseOrDie("generic:16").hops(0, 15), 15u);
+}
+
+TEST(SliceTest, TwistedTorusDefaultsAndSyntax) {
+  // [CT-TT]: v4 and v5p k x k x 2k / k x 2k x 2k slices twist by default.
+  EXPECT_TRUE(parseOrDie("v5p:4x4x8").twisted());
+  EXPECT_TRUE(parseOrDie("v4:4x8x8").twisted());
+  EXPECT_TRUE(parseOrDie("v5p-256").twisted()); // 4x4x8
+  EXPECT_FALSE(parseOrDie("v5p:4x4x4").twisted());
+  EXPECT_FALSE(parseOrDie("v5p:8x8x8").twisted());
+  EXPECT_FALSE(parseOrDie("v5p:2x4x4").twisted()); // no wraparound
+  EXPECT_FALSE(parseOrDie("v7x:4x4x8").twisted()); // not offered on v7x
+  EXPECT_FALSE(parseOrDie("v5p:4x4x8:twisted=0").twisted());
+  EXPECT_TRUE(parseOrDie("v7x:4x4x8:twisted=1").twisted());
+  EXPECT_TRUE(parseOrDie("generic:4x8:wrap=1,1:twisted=1").twisted());
+  EXPECT_EQ(parseOrDie("v5p:4x4x8").str(), "v5p:4x4x8:wrap=1,1,1:twisted=1");
+  EXPECT_EQ(parseOrDie("v5p:4x4x8:twisted=0").str(), "v5p:4x4x8:wrap=1,1,1");
+  for (StringRef bad : {"v5p:4x4x4:twisted=1", "v5p:2x4x4:twisted=1",
+                        "v5p:4x4x8:twisted=2", "v5p:4x4x8:twisted=1:twisted=0",
+                        "v5p:4x4x8:wrap=0,1,1:twisted=1", "v5p:4x4x8:color=1"}) {
+    Expected<Slice> s = Slice::parse(bad);
+    EXPECT_FALSE(bool(s)) << bad.str();
+    if (!s) {
+      consumeError(s.takeError());
+    }
+  }
+}
+
+TEST(SliceTest, TwistedWrapLinksAndRoutes) {
+  // generic:4x8 twisted: k = 4, x is short (4), y long (8). The +x wrap link
+  // of (3, y) lands at (0, y + 4 mod 8), as in Cloud's 4x2 picture.
+  Slice t = parseOrDie("generic:4x8:wrap=1,1:twisted=1");
+  LinkInfo wrap = t.linkInfo(t.linkId(t.chipAt({3, 1, 0}), 0, +1));
+  EXPECT_EQ(wrap.toChip, t.chipAt({0, 5, 0}));
+  LinkInfo back = t.linkInfo(t.linkId(t.chipAt({0, 6, 0}), 0, -1));
+  EXPECT_EQ(back.toChip, t.chipAt({3, 2, 0}));
+  // Long-dimension wrap links are plain.
+  EXPECT_EQ(t.linkInfo(t.linkId(t.chipAt({1, 7, 0}), 1, +1)).toChip,
+            t.chipAt({1, 0, 0}));
+  // (0,0) -> (2,4): untwisted, 2 x hops + 4 y hops (half-way round y, both
+  // ways); twisted, two -x hops over the wrap, which shifts y by 4:
+  // (0,0) -> (3,4) -> (2,4), the whole message on that one path.
+  unsigned src = t.chipAt({0, 0, 0}), dst = t.chipAt({2, 4, 0});
+  EXPECT_EQ(parseOrDie("generic:4x8:wrap=1,1").hops(src, dst), 6u);
+  EXPECT_EQ(t.hops(src, dst), 2u);
+  SmallVector<RouteHop> r = t.route(src, dst);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].link, t.linkId(src, 0, -1));
+  EXPECT_EQ(r[1].link, t.linkId(t.chipAt({3, 4, 0}), 0, -1));
+  EXPECT_EQ(r[0].fraction, 1.0);
+  // (3,0) -> (0,0): 3 hops back along x beat 1 wrap hop + 4 y hops.
+  EXPECT_EQ(t.hops(t.chipAt({3, 0, 0}), src), 3u);
+  // (0,0) -> (0,4): x does not move, so y goes half-way round both ways.
+  EXPECT_EQ(t.hops(src, t.chipAt({0, 4, 0})), 4u);
+  EXPECT_EQ(t.route(src, t.chipAt({0, 4, 0})).size(), 8u);
+  // The diameter shrinks: max hops over all pairs, 6 untwisted (2 + 4),
+  // 4 twisted.
+  unsigned worst = 0, worstPlain = 0;
+  Slice plain = parseOrDie("generic:4x8:wrap=1,1");
+  for (unsigned a = 0; a < t.numChips(); ++a)
+    for (unsigned b = 0; b < t.numChips(); ++b) {
+      worst = std::max(worst, t.hops(a, b));
+      worstPlain = std::max(worstPlain, plain.hops(a, b));
+      // Every route ends where it should (asserted in debug builds) and
+      // leaves the source with the whole message.
+      double out = 0;
+      t.forEachRouteHop(a, b, [&](LinkId l, double f) {
+        if (t.linkInfo(l).fromChip == a)
+          out += f;
+      });
+      if (a != b) {
+        EXPECT_NEAR(out, 1.0, 1e-12);
+      }
+    }
+  EXPECT_EQ(worstPlain, 6u);
+  EXPECT_EQ(worst, 4u);
 }
 
 TEST(SliceTest, CreateChecksArguments) {

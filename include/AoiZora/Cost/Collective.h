@@ -13,6 +13,7 @@
 #ifndef AOIZORA_COST_COLLECTIVE_H
 #define AOIZORA_COST_COLLECTIVE_H
 
+#include "AoiZora/Cost/Calibration.h"
 #include "AoiZora/Topology/Placement.h"
 #include "AoiZora/Topology/Slice.h"
 
@@ -62,19 +63,29 @@ struct CollectiveSpec {
 /// members, permute pairs (a source or a target used twice), and bytes >= 0.
 llvm::Error verifyCollective(const Slice &slice, const CollectiveSpec &spec);
 
-/// Knobs of the latency term.
+/// Knobs of the model.
 struct CostOptions {
   /// Fixed software cost per algorithm step (synchronisation, DMA issue).
   /// Not published; 0 by default so that the latency term is the per-hop
-  /// latency only.
+  /// latency only (the per-collective fixed cost is the calibration's).
   double stepOverhead = 0;
+  /// Fixed costs, achieved bandwidth and hop latency; null: the published
+  /// defaults of the slice's generation (Calibration::defaults). Not owned.
+  const Calibration *calibration = nullptr;
+
+  const Calibration &calibrationFor(const Slice &slice) const {
+    return calibration ? *calibration
+                       : Calibration::defaults(slice.chip().generation);
+  }
 };
 
 /// The result of estimateCollective.
 struct CollectiveCost {
-  /// Estimated time: bandwidthSeconds + latencySeconds.
+  /// Estimated time: fixedSeconds + bandwidthSeconds + latencySeconds.
   double seconds = 0;
-  /// maxLinkBytes / link bandwidth.
+  /// The calibration's fixed cost of the kind (0 when nothing moves).
+  double fixedSeconds = 0;
+  /// maxLinkBytes / (link bandwidth x the achieved fraction at this size).
   double bandwidthSeconds = 0;
   /// Per-hop and per-step latency of the slowest group's schedule.
   double latencySeconds = 0;
@@ -104,9 +115,11 @@ void estimateCollective(const Slice &slice, const Placement &placement,
                         const CostOptions &options = {});
 
 /// A time no placement can beat: per group, the bytes one device must
-/// receive (or send) over all the ICI links of one chip, plus one hop of
-/// latency when anything has to move. Ignores contention between groups.
-double lowerBoundSeconds(const Slice &slice, const CollectiveSpec &spec);
+/// receive (or send) over all the ICI links of one chip at the achieved
+/// bandwidth, plus one hop of latency and the fixed cost when anything has
+/// to move. Ignores contention between groups.
+double lowerBoundSeconds(const Slice &slice, const CollectiveSpec &spec,
+                         const CostOptions &options = {});
 
 } // namespace aoizora
 

@@ -62,7 +62,9 @@ def EstimateCollectives : Pass<"az-estimate-collectives", "mlir::ModuleOp"> {
     collective_broadcast with dense device groups), estimates each one's time
     on the given slice and device placement with the topology-aware model of
     docs/cost-model.md: routed link loads under contention between the
-    concurrent groups, plus per-hop latency. Reports kind, bytes per device,
+    concurrent groups at the achieved link bandwidth, plus per-hop latency
+    and a fixed cost per collective (defaults or `calibration`). Reports
+    kind, bytes per device,
     group size, estimated time and the most loaded link, and the total, as
     remarks and optionally as JSON. The module is not modified.
   }];
@@ -76,6 +78,11 @@ def EstimateCollectives : Pass<"az-estimate-collectives", "mlir::ModuleOp"> {
     Option<"deviceOrder", "device-order", "std::string", /*default=*/"\"\"",
            "Price the module as if relabelled by this permutation "
            "(order[i] = new id of device i), as az-apply-device-order would">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "JSON file of measured collective figures (fixed cost, achieved "
+           "bandwidth by size, hop latency) for the slice's generation or "
+           "the slice itself, as bench/jax/calibrate.py writes; overrides "
+           "the published defaults (docs/cost-model.md, Calibration)">,
     Option<"reportFile", "report-file", "std::string", /*default=*/"\"\"",
            "Write the estimates as JSON to this file ('-' for stdout)">,
     Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"true",
@@ -106,6 +113,15 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
            "JSON list of {id, coords, core_on_chip} placing each device id "
            "on a chip (as dumped from jax.devices()); default: the slice's "
            "default order">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "JSON file of measured collective figures (fixed cost, achieved "
+           "bandwidth by size, hop latency) for the slice's generation or "
+           "the slice itself, as bench/jax/calibrate.py writes; overrides "
+           "the published defaults (docs/cost-model.md, Calibration)">,
+    Option<"overlap", "overlap", "std::string", /*default=*/"\"\"",
+           "How collectives overlap compute when scoring a step: 'none', "
+           "'async' or 'full' (see az-estimate-candidates); empty: what "
+           "az-estimate-candidates used, else 'async'">,
     Option<"planFile", "plan-file", "std::string", /*default=*/"\"\"",
            "Write the JSON plan to this file ('-' for stdout)">,
     ListOption<"hloDumps", "hlo-dump", "std::string",
@@ -173,9 +189,17 @@ def EstimateCandidates : Pass<"az-estimate-candidates", "mlir::ModuleOp"> {
            "Emit one remark per candidate and a summary">,
     Option<"allowPadding", "allow-padding", "bool", /*default=*/"false",
            "Price indivisible dimensions as padded instead of rejecting">,
-    Option<"overlap", "overlap", "std::string", /*default=*/"\"none\"",
-           "How communication overlaps compute: 'none' (step = compute + "
-           "communication) or 'full' (step = the larger of the two)">,
+    Option<"overlap", "overlap", "std::string", /*default=*/"\"async\"",
+           "How collectives overlap compute: 'async' (XLA's latency-hiding "
+           "scheduler: a collective runs from when its input is produced "
+           "until the op that consumes it, beside independent compute), "
+           "'none' (step = compute + communication) or 'full' (step = the "
+           "larger of the two, a bound)">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "JSON file of measured collective figures (fixed cost, achieved "
+           "bandwidth by size, hop latency) for the slice's generation or "
+           "the slice itself, as bench/jax/calibrate.py writes; overrides "
+           "the published defaults (docs/cost-model.md, Calibration)">,
     Option<"checkMemory", "check-memory", "bool", /*default=*/"true",
            "Reject candidates whose memory estimate exceeds a device's HBM">,
   ];

@@ -10,6 +10,7 @@
 #define AOIZORA_PASSES_TOPOLOGYOPTIONS_H
 
 #include "AoiZora/Plan/Report.h"
+#include "AoiZora/Cost/Calibration.h"
 #include "AoiZora/Topology/Placement.h"
 #include "AoiZora/Topology/Slice.h"
 
@@ -31,6 +32,14 @@ mlir::FailureOr<Slice> parseTopologyOption(mlir::ModuleOp module,
 mlir::FailureOr<Placement> loadDeviceAssignment(mlir::ModuleOp module,
                                                 const Slice &slice,
                                                 llvm::StringRef file);
+
+/// The calibration of the `calibration` option: the slice generation's
+/// defaults when \p file is empty, else the file (errors, which name the
+/// offending key, are emitted on \p module).
+mlir::FailureOr<Calibration> loadCalibrationOption(mlir::ModuleOp module,
+                                                   llvm::StringRef passName,
+                                                   const Slice &slice,
+                                                   llvm::StringRef file);
 
 /// "chip (1,0) +x", or "none" for kNoLink.
 std::string describeLink(const Slice &slice, LinkId link);

@@ -11,6 +11,7 @@
 #define AOIZORA_PLAN_ORDERS_H
 
 #include "AoiZora/Plan/Report.h"
+#include "AoiZora/Planner/Candidates.h"
 #include "AoiZora/Search/PlacementSearch.h"
 #include "AoiZora/Sharding/Shardy.h"
 
@@ -67,13 +68,25 @@ MeshUtilsOrder meshUtilsOrder(const Slice &slice, const Placement &devices,
 
 /// Communication time of \p step on \p placement in the link-level
 /// simulator (lib/Sim), an independent check of the analytic model.
+/// \p cost: the calibration the analytic model used, so that both models
+/// pay the same fixed costs and achieved bandwidth.
 llvm::Expected<double>
 simulateCommunication(const Slice &slice, const Placement &placement,
-                      llvm::ArrayRef<WeightedCollective> step);
+                      llvm::ArrayRef<WeightedCollective> step,
+                      const CostOptions &cost = {});
 
-/// Step time: compute plus communication, or their maximum with overlap.
-inline double stepTime(double compute, double comm, bool overlap) {
-  return overlap ? std::max(compute, comm) : compute + comm;
+/// Step time of \p estimate with its communication priced at \p comm
+/// under \p overlap: stage 1's schedule with every collective rescaled by
+/// comm / (its communication on the module order). Without collectives to
+/// rescale (communication from a compiled dump only), async cannot know
+/// what overlaps and adds the two (docs/stage1.md, "Overlap").
+inline double stepTime(const planner::CandidateEstimate &estimate,
+                       double comm, planner::OverlapMode overlap) {
+  if (estimate.commSeconds <= 0)
+    return overlap == planner::OverlapMode::Full
+               ? std::max(estimate.computeSeconds, comm)
+               : estimate.computeSeconds + comm;
+  return estimate.stepSeconds(overlap, comm / estimate.commSeconds);
 }
 
 /// Whether sigma is the identity.

@@ -172,6 +172,8 @@ struct CandidatePlan {
   std::string fixedReason;
   std::optional<double> simulatedCommSeconds;
   std::vector<SimulatedCollective> simulatedCollectives;
+  /// How placements were priced (the run's calibration).
+  CostOptions cost;
 
   const PlacedCandidate &winner() const { return placed.front(); }
   llvm::json::Value toJSON(const Slice &slice,

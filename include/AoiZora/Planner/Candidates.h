@@ -14,6 +14,7 @@
 #ifndef AOIZORA_PLANNER_CANDIDATES_H
 #define AOIZORA_PLANNER_CANDIDATES_H
 
+#include "AoiZora/Cost/Calibration.h"
 #include "AoiZora/Planner/Propagation.h"
 #include "AoiZora/Topology/Placement.h"
 #include "AoiZora/Topology/Slice.h"
@@ -61,12 +62,30 @@ std::optional<AxisList>
 axesOfGroups(const sharding::Mesh &mesh,
              llvm::ArrayRef<llvm::SmallVector<unsigned, 16>> groups);
 
+/// How a step's collectives overlap its compute (docs/stage1.md, "Overlap").
+enum class OverlapMode {
+  /// Step = compute + communication: nothing overlaps.
+  None,
+  /// XLA's latency-hiding scheduler: each collective runs asynchronously on
+  /// the ICI (one at a time, in program order) from the moment its input is
+  /// produced, and only the op that consumes it waits for it; compute runs
+  /// in program order.
+  Async,
+  /// Step = max(compute, communication): every collective hidden (a bound).
+  Full,
+};
+llvm::StringRef stringifyOverlapMode(OverlapMode mode);
+/// "none", "async" or "full".
+std::optional<OverlapMode> parseOverlapMode(llvm::StringRef text);
+
 struct EstimateOptions {
   /// Price a dimension not divisible by its axes as padded to the next
   /// multiple instead of rejecting the candidate.
   bool allowPadding = false;
-  /// Step time = compute + communication (false) or max of the two (true).
-  bool overlap = false;
+  OverlapMode overlap = OverlapMode::Async;
+  /// Collective fixed costs and achieved bandwidth; null: the defaults of
+  /// the slice's generation. Not owned.
+  const Calibration *calibration = nullptr;
   /// Reject candidates whose memory estimate exceeds the HBM of a device.
   bool checkMemory = true;
   /// Achieved fractions of peak per op class (Cost/Efficiency.h).
@@ -108,10 +127,26 @@ struct CandidateEstimate {
   std::vector<CollectiveUse> collectives;
   double commSeconds = 0;
   double commLowerBoundSeconds = 0;
-  /// compute + comm (or the max with overlap), and the same with the
-  /// communication lower bound.
+  /// The step under the overlap mode (compute + comm, the async schedule,
+  /// or their max), and a bound no placement beats: the same with the
+  /// communication lower bound (async: max of compute and that bound).
   double totalSeconds = 0;
   double lowerBoundSeconds = 0;
+
+  /// What the async schedule needs: compute seconds per op (program order)
+  /// and each collective's producer op (-1: ready at the start), consumer op
+  /// and seconds on the estimate's placement.
+  struct ScheduledCollective {
+    int readyAfterOp = -1;
+    unsigned beforeOp = 0;
+    double seconds = 0;
+  };
+  std::vector<double> opComputeSeconds;
+  std::vector<ScheduledCollective> schedule;
+  /// The step time under \p mode with every collective's time multiplied by
+  /// \p commScale (az-place rescales stage 1's schedule to a placement's
+  /// communication).
+  double stepSeconds(OverlapMode mode, double commScale = 1) const;
   /// Per-device memory: parameters (sharded) + largest working set.
   double parameterBytes = 0;
   double activationBytes = 0;

@@ -41,7 +41,8 @@ struct PlacementScore {
 
 /// Scores \p placement for \p collectives on \p slice.
 PlacementScore scorePlacement(const Slice &slice, const Placement &placement,
-                              llvm::ArrayRef<WeightedCollective> collectives);
+                              llvm::ArrayRef<WeightedCollective> collectives,
+                              const CostOptions &cost = {});
 
 /// How a logical mesh is laid onto the torus by a structured embedding: the
 /// logical axes are flattened in `axisOrder` (major to minor), the flat index
@@ -102,6 +103,8 @@ struct SearchOptions {
   unsigned localSearchStall = 500;
   /// Seed of the local search's random moves (fixed: same input, same plan).
   uint64_t seed = 1;
+  /// How placements are priced (calibration); default: the slice's defaults.
+  CostOptions cost;
 };
 
 struct SearchResult {
@@ -124,7 +127,7 @@ SearchResult searchPlacements(const Slice &slice,
 /// 40320 placements) and returns the best \p topK.
 SearchResult exhaustiveSearch(const Slice &slice,
                               llvm::ArrayRef<WeightedCollective> collectives,
-                              unsigned topK = 1);
+                              unsigned topK = 1, const CostOptions &cost = {});
 
 /// The relabelling that realises \p target when logical device i of the
 /// module must end up where \p target puts it and devices are assigned as in

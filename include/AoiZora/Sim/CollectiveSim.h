@@ -34,13 +34,20 @@
 namespace aoizora {
 namespace sim {
 
-/// Knobs of the simulation. The defaults take the chip's figures.
+/// Knobs of the simulation. The defaults take the chip's figures and the
+/// calibration the analytic model uses.
 struct SimOptions {
-  /// Bytes/s of every directed link; <= 0: ChipSpec::iciLinkBandwidth.
+  /// Bytes/s of every directed link; <= 0: ChipSpec::iciLinkBandwidth. The
+  /// calibration's achieved fraction for the collective's kind and size
+  /// scales it either way.
   double linkBandwidth = 0;
-  /// Seconds per hop a message waits before delivering; < 0:
-  /// ChipSpec::iciHopLatency.
+  /// Seconds per hop a message waits before delivering; < 0: the
+  /// calibration's hop latency.
   double hopLatency = -1;
+  /// Fixed cost per collective, achieved bandwidth fraction and hop latency
+  /// (the same figures as CostOptions::calibration); null: the defaults of
+  /// the slice's generation. Not owned.
+  const Calibration *calibration = nullptr;
   /// Fixed delay added to every message of a step (the counterpart of
   /// CostOptions::stepOverhead); 0 by default.
   double stepOverhead = 0;
@@ -48,7 +55,8 @@ struct SimOptions {
 
 /// What a simulation produced.
 struct SimResult {
-  /// Time from the first message's release to the last byte delivered.
+  /// The calibration's fixed cost (when anything moves) plus the time from
+  /// the first message's release to the last byte delivered.
   double seconds = 0;
   /// Bytes each directed link carried, indexed by LinkId (size
   /// Slice::numLinkSlots()).
@@ -57,7 +65,8 @@ struct SimResult {
   /// crossed a link).
   double maxLinkBytes = 0;
   LinkId busiestLink = kNoLink;
-  /// maxLinkBytes over the link bandwidth: a bound no schedule can beat.
+  /// maxLinkBytes over the (achieved) link bandwidth: a bound no schedule
+  /// can beat.
   double linkBoundSeconds = 0;
   /// Messages simulated (each a fluid flow).
   unsigned numFlows = 0;

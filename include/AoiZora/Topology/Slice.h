@@ -1,10 +1,11 @@
 //===- Slice.h - A TPU slice: shape, wraparound, links, routes --*- C++ -*-===//
 //
 // A slice is a box of chips cut out of a pod's 2D or 3D torus. Each dimension
-// is either a closed ring (it has wraparound links) or an open line. The
-// slice numbers its chips, names every directed ICI link with a dense id, and
-// routes a message between two chips over those links the way the hardware
-// does (dimension-ordered, shortest direction).
+// is either a closed ring (it has wraparound links) or an open line; a slice
+// of shape k x k x 2k or k x 2k x 2k may be a twisted torus. The slice
+// numbers its chips, names every directed ICI link with a dense id, and
+// routes a message between two chips over those links, split evenly over its
+// minimal paths (docs/cost-model.md, "Routing").
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace aoizora {
@@ -33,9 +35,8 @@ using ChipCoords = std::array<int, kMaxDims>;
 using LinkId = int32_t;
 constexpr LinkId kNoLink = -1;
 
-/// One directed link traversal of a route. A route splits a message over two
-/// directions on a wrapped dimension when both are equally short, so a link
-/// may carry only a fraction of the message.
+/// One directed link traversal of a route. A route splits a message evenly
+/// over its minimal paths, so a link may carry only a fraction of it.
 struct RouteHop {
   LinkId link;
   double fraction;
@@ -56,13 +57,18 @@ public:
   /// dimension, at most 3) and per-dimension wraparound \p wrap (empty: the
   /// generation's default rule, see defaultWrap). Does not check the shape
   /// against the generation's supported shapes; parse() does.
+  /// \p twisted: std::nullopt takes the generation's default
+  /// (defaultTwisted); true asks for a twisted torus and fails when the
+  /// shape cannot be one (see canTwist).
   static llvm::Expected<Slice> create(const ChipSpec &chip,
                                       llvm::ArrayRef<int> shape,
-                                      llvm::ArrayRef<bool> wrap = {});
+                                      llvm::ArrayRef<bool> wrap = {},
+                                      std::optional<bool> twisted = {});
 
   /// Parses a slice description. Accepted forms:
-  ///   <gen>:<AxB[xC]>[:wrap=<0|1>,<0|1>[,<0|1>]]   e.g. v5e:4x4, v5p:4x4x8,
-  ///                                                 v5e:4x4:wrap=1,0
+  ///   <gen>:<AxB[xC]>[:wrap=<0|1>,...][:twisted=<0|1>]
+  ///                     e.g. v5e:4x4, v5p:4x4x8, v5e:4x4:wrap=1,0,
+  ///                     v5p:4x4x8:twisted=0
   ///   generic:<A[xB[xC]]>[:wrap=...]                test chip, open by default
   ///   Cloud accelerator types: v5litepod-16, v5e-16, v6e-8 (chips),
   ///   v4-32, v5p-32, v7x-8 / tpu7x-8 (TensorCores: two per chip).
@@ -83,6 +89,17 @@ public:
   static llvm::SmallVector<bool, 3> defaultWrap(const ChipSpec &chip,
                                                 llvm::ArrayRef<int> shape);
 
+  /// Whether a slice of \p shape with wraparound \p wrap can be wired as a
+  /// twisted torus: every dimension wraps, and the extents are k or 2k for
+  /// one k >= 3 with both present (k x 2k, k x k x 2k, k x 2k x 2k).
+  static bool canTwist(llvm::ArrayRef<int> shape, llvm::ArrayRef<bool> wrap);
+
+  /// The generation's default: v4 and v5p slices that can twist are twisted
+  /// (Cloud TPU "Twisted torus topologies"; docs/cost-model.md says why this
+  /// is the default); every other slice is not.
+  static bool defaultTwisted(const ChipSpec &chip, llvm::ArrayRef<int> shape,
+                             llvm::ArrayRef<bool> wrap);
+
   const ChipSpec &chip() const { return *chipSpec; }
   /// Number of used dimensions (the length of the shape given).
   unsigned numDims() const { return dims; }
@@ -90,6 +107,10 @@ public:
   /// Whether \p dim is a closed ring. Dimensions of extent <= 2 never count
   /// as wrapped: a wrap link there would join chips that already neighbour.
   bool wraps(unsigned dim) const { return wrapped[dim]; }
+  /// Whether the slice is a twisted torus: the wraparound link of each short
+  /// dimension (extent k) lands k further along every long dimension
+  /// (extent 2k) instead of at the same coordinates.
+  bool twisted() const { return twist; }
   unsigned numChips() const { return chips; }
   /// JAX devices in the slice: chips times devices per chip.
   unsigned numDevices() const { return chips * chipSpec->devicesPerChip; }
@@ -117,20 +138,27 @@ public:
   /// Directed links leaving one chip (what an injection bound may use).
   unsigned linksPerChip() const;
 
-  /// Hops between two chips on the shortest dimension-ordered route.
+  /// The chip one hop from \p chipIndex along \p dim in \p direction (the
+  /// link must exist); follows the twist on a twisted slice.
+  unsigned neighbour(unsigned chipIndex, unsigned dim, int direction) const;
+
+  /// Hops between two chips on a minimal route.
   unsigned hops(unsigned src, unsigned dst) const;
 
-  /// Calls \p fn for each link of the route src -> dst: dimension-ordered
-  /// (x, then y, then z), shortest direction on wrapped dimensions. When both
-  /// directions are equally short (an even ring, half-way round), the message
-  /// is split half and half over the two directions, so those hops come with
-  /// fraction 0.5. Hops after a split meet again and carry fraction 1.
+  /// Calls \p fn for each link of the route src -> dst. The message is split
+  /// evenly over its minimal paths: each minimal choice of direction per
+  /// dimension (both directions half-way round an even ring; on a twisted
+  /// slice, the choices whose wraps shift the long dimensions usefully),
+  /// each walked in every order of the dimensions it moves along. A link
+  /// shared by several of those paths is reported once per path, with that
+  /// path's fraction; the fractions of the first hops add up to 1.
   void forEachRouteHop(unsigned src, unsigned dst,
                        llvm::function_ref<void(LinkId, double)> fn) const;
   /// The route as a list (same order as forEachRouteHop).
   llvm::SmallVector<RouteHop> route(unsigned src, unsigned dst) const;
 
-  /// Canonical text, e.g. "v5e:4x4:wrap=0,0".
+  /// Canonical text, e.g. "v5e:4x4:wrap=0,0" (":twisted=1" appended on a
+  /// twisted slice).
   std::string str() const;
 
 private:
@@ -140,6 +168,10 @@ private:
   unsigned chips = 0;
   std::array<int, kMaxDims> extents = {1, 1, 1};
   std::array<bool, kMaxDims> wrapped = {false, false, false};
+  bool twist = false;
+  /// On a twisted slice: k, and which dimensions are the short ones.
+  int twistK = 0;
+  std::array<bool, kMaxDims> shortDim = {false, false, false};
   llvm::SmallVector<ChipCoords, 0> coordTable;
 };
 
