@@ -11,8 +11,8 @@ namespace aoizora {
 FailureOr<Slice> parseTopologyOption(ModuleOp module, StringRef passName,
                                      StringRef topology, int64_t numDevices) {
   if (topology.empty())
-    return module.emitError() << passName
-                              << " needs a 'topology', e.g. topology=v5e:4x4";
+    return module.emitError()
+           << passName << " needs a 'topology', e.g. topology=v5e:4x4";
   llvm::Expected<Slice> slice = Slice::parse(topology);
   if (!slice)
     return module.emitError() << "invalid topology '" << topology
@@ -33,6 +33,12 @@ FailureOr<Placement> loadDeviceAssignment(ModuleOp module, const Slice &slice,
   if (!placement)
     return module.emitError() << llvm::toString(placement.takeError());
   return std::move(*placement);
+}
+
+Location moduleReportLoc(ModuleOp module) {
+  if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
+    return FileLineColLoc::get(file.getFilename(), file.getLine(), 0);
+  return module.getLoc();
 }
 
 std::string describeChip(const Slice &slice, unsigned chip) {

@@ -86,9 +86,12 @@ static void addBaselines(const Slice &slice, const Placement &assignment,
     plan.baselines.push_back({*meshUtils.placement,
                               scorePlacement(slice, *meshUtils.placement, step),
                               "mesh_utils order (" + meshUtils.note + ")"});
-  else if (options.emitRemarks)
-    sink(MessageKind::Remark,
-         "baseline mesh_utils order: none (" + meshUtils.note + ")");
+  else {
+    plan.unplaced.push_back("baseline mesh_utils order: none (" +
+                            meshUtils.note + ")");
+    if (options.emitRemarks)
+      sink(MessageKind::Remark, plan.unplaced.back());
+  }
 }
 
 /// The plan and the baselines replayed in the simulator.
