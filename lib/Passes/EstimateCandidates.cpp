@@ -138,7 +138,7 @@ struct EstimateCandidatesPass
     }
     if (emitRemarks)
       for (const std::string &note : graph.notes)
-        emitRemark(module.getLoc()) << note;
+        emitRemark(moduleReportLoc(module)) << note;
 
     const CandidateEstimate *best = nullptr;
     unsigned rejected = 0;
@@ -149,9 +149,9 @@ struct EstimateCandidatesPass
     }
     if (emitRemarks) {
       for (const CandidateEstimate &e : *estimates)
-        emitRemark(module.getLoc()) << describeEstimate(e);
+        emitRemark(moduleReportLoc(module)) << describeEstimate(e);
       InFlightDiagnostic diag =
-          emitRemark(module.getLoc())
+          emitRemark(moduleReportLoc(module))
           << estimates->size() << " candidates for "
           << (graph.meshName.empty() ? std::string("the module")
                                      : "@" + graph.meshName)

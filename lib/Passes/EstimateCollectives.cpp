@@ -120,7 +120,7 @@ struct EstimateCollectivesPass
           {"bottleneck_link", describeLink(*slice, cost.bottleneck)}});
     }
     if (emitRemarks)
-      emitRemark(module.getLoc()) << collectives->size() << " collectives on "
+      emitRemark(moduleReportLoc(module)) << collectives->size() << " collectives on "
                           << slice->str() << ": total "
                           << formatSeconds(total) << " (lower bound "
                           << formatSeconds(totalLowerBound) << ")";

@@ -15,7 +15,8 @@
 #include "AoiZora/Passes/ReportFile.h"
 #include "AoiZora/Passes/Stage1Analysis.h"
 #include "AoiZora/Passes/TopologyOptions.h"
-#include "AoiZora/Plan/Plan.h"
+#include "AoiZora/Plan/Picture.h"
+#include "AoiZora/Plan/Summary.h"
 
 #include "mlir/IR/Threading.h"
 #include "llvm/ADT/STLExtras.h"
@@ -32,7 +33,8 @@ namespace aoizora {
 
 /// Reports the plan library's messages as diagnostics on the module.
 static auto sinkFor(ModuleOp module) {
-  return [loc = module.getLoc()](plan::MessageKind kind, const Twine &message) {
+  return [loc = moduleReportLoc(module)](plan::MessageKind kind,
+                                         const Twine &message) {
     if (kind == plan::MessageKind::Warning)
       emitWarning(loc) << message;
     else
@@ -118,6 +120,22 @@ private:
       mlir::parallelFor(context, 0, n, body);
     };
     return options;
+  }
+  /// The summary table and the picture, when asked for.
+  template <typename Plan>
+  LogicalResult writeViews(ModuleOp module, const Slice &slice,
+                           const Placement &assignment, const Plan &placed) {
+    if (!summaryFile.empty() &&
+        failed(writeTextReport(module, summaryFile,
+                               plan::summarize(slice, placed))))
+      return failure();
+    if (pictureFile.empty())
+      return success();
+    auto svg = plan::drawPicture(slice, assignment, plan::pictureSides(placed),
+                                 pictureAxis);
+    if (!svg)
+      return emitPlanError(module, svg.takeError());
+    return writeTextReport(module, pictureFile, *svg);
   }
   LogicalResult placeExplicit(ModuleOp module, const ModuleShardings &shardings,
                               const Slice &slice, const Placement &assignment);
@@ -221,6 +239,8 @@ LogicalResult PlacePass::placeExplicit(ModuleOp module,
   if (!planFile.empty() &&
       failed(writeJSONReport(module, planFile, placed->toJSON(slice))))
     return failure();
+  if (failed(writeViews(module, slice, assignment, *placed)))
+    return failure();
   if (!apply || plan::isIdentity(placed->sigma)) {
     markAllAnalysesPreserved();
     return success();
@@ -274,6 +294,8 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   if (!planFile.empty() &&
       failed(
           writeJSONReport(module, planFile, placed->toJSON(slice, assignment))))
+    return failure();
+  if (failed(writeViews(module, slice, assignment, *placed)))
     return failure();
   // The stage-1 table has served its purpose; only device assignment stays.
   module->removeAttr(kCandidatesAttr);

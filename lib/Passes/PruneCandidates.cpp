@@ -115,14 +115,14 @@ struct PruneCandidatesPass
 
     if (emitRemarks) {
       for (auto [rank, i] : llvm::enumerate(kept))
-        emitRemark(module.getLoc())
+        emitRemark(moduleReportLoc(module))
             << "kept #" << rank + 1 << " " << rows[i].label << ": step "
             << formatSeconds(rows[i].score.totalSeconds) << " (lower bound "
             << formatSeconds(rows[i].score.lowerBoundSeconds) << ")";
       for (auto [i, r] : llvm::enumerate(rows)) {
         if (llvm::is_contained(kept, unsigned(i)))
           continue;
-        InFlightDiagnostic diag = emitRemark(module.getLoc())
+        InFlightDiagnostic diag = emitRemark(moduleReportLoc(module))
                                   << "pruned " << r.label << ": ";
         if (r.score.rejected)
           diag << "rejected (" << r.reason << ")";
@@ -134,7 +134,7 @@ struct PruneCandidatesPass
           diag << "beyond max-survivors=" << maxSurvivors.getValue();
       }
       InFlightDiagnostic diag =
-          emitRemark(module.getLoc())
+          emitRemark(moduleReportLoc(module))
           << "kept " << kept.size() << " of " << rows.size()
           << " candidates (keep-within=" << formatRatio(keepWithin)
           << ", max-survivors=" << maxSurvivors.getValue() << ")";

@@ -90,6 +90,18 @@ struct PlanPipelineOptions
       *this, "apply",
       llvm::cl::desc("Rewrite the module to the plan (false: report only)"),
       llvm::cl::init(true)};
+  Option<std::string> summaryFile{
+      *this, "summary-file",
+      llvm::cl::desc("Write the plan as one aligned table to this file ('-' "
+                     "for stdout)")};
+  Option<std::string> pictureFile{
+      *this, "picture-file",
+      llvm::cl::desc("Draw the plan and the best baseline on the slice as "
+                     "SVG to this file")};
+  Option<std::string> pictureAxis{
+      *this, "picture-axis",
+      llvm::cl::desc("Mesh axis whose groups colour the picture (default: "
+                     "the axis with the most traffic)")};
   Option<bool> verbose{
       *this, "verbose",
       llvm::cl::desc("Also emit the stage-1 remarks (every candidate)"),
@@ -126,6 +138,9 @@ void buildPlanPipeline(mlir::OpPassManager &pm,
   place.exhaustive = options.exhaustive;
   place.apply = options.apply;
   place.simulate = options.simulate;
+  place.summaryFile = options.summaryFile;
+  place.pictureFile = options.pictureFile;
+  place.pictureAxis = options.pictureAxis;
   pm.addPass(createPlace(place));
 }
 } // namespace

@@ -13,9 +13,21 @@ mlir::LogicalResult writeJSONReport(mlir::ModuleOp module, llvm::StringRef path,
   std::unique_ptr<llvm::ToolOutputFile> file =
       mlir::openOutputFile(path, &error);
   if (!file)
-    return module.emitError() << "cannot write report '" << path
-                              << "': " << error;
+    return module.emitError()
+           << "cannot write report '" << path << "': " << error;
   file->os() << llvm::formatv("{0:2}", report) << "\n";
+  file->keep();
+  return mlir::success();
+}
+
+mlir::LogicalResult writeTextReport(mlir::ModuleOp module, llvm::StringRef path,
+                                    llvm::StringRef text) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> file =
+      mlir::openOutputFile(path, &error);
+  if (!file)
+    return module.emitError() << "cannot write '" << path << "': " << error;
+  file->os() << text;
   file->keep();
   return mlir::success();
 }

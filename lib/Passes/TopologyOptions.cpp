@@ -11,8 +11,8 @@ namespace aoizora {
 FailureOr<Slice> parseTopologyOption(ModuleOp module, StringRef passName,
                                      StringRef topology, int64_t numDevices) {
   if (topology.empty())
-    return module.emitError() << passName
-                              << " needs a 'topology', e.g. topology=v5e:4x4";
+    return module.emitError()
+           << passName << " needs a 'topology', e.g. topology=v5e:4x4";
   llvm::Expected<Slice> slice = Slice::parse(topology);
   if (!slice)
     return module.emitError() << "invalid topology '" << topology
@@ -47,6 +47,12 @@ FailureOr<Calibration> loadCalibrationOption(ModuleOp module,
     return module.emitError()
            << passName << ": " << llvm::toString(cal.takeError());
   return std::move(*cal);
+}
+
+Location moduleReportLoc(ModuleOp module) {
+  if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
+    return FileLineColLoc::get(file.getFilename(), file.getLine(), 0);
+  return module.getLoc();
 }
 
 std::string describeChip(const Slice &slice, unsigned chip) {

@@ -94,6 +94,7 @@ private:
                           ArrayRef<WeightedCollective> step, std::string note);
   llvm::Error simulatePlan();
   void reportRanking();
+  void listUnplaced();
 
   const Slice &slice;
   const Placement &assignment;
@@ -279,6 +280,7 @@ llvm::Error CandidatePlanner::addBaseline(std::string name,
   b.seconds = this->step(estimate, b.commSeconds);
   b.note = std::move(note);
   b.orderName = std::move(orderName);
+  b.mesh = estimate.candidate.toMesh(in.moduleMesh);
   b.placement = order;
   b.collectives.assign(step.begin(), step.end());
   if (options.simulate) {
@@ -389,6 +391,29 @@ void CandidatePlanner::reportRanking() {
              formatSeconds(winner.best.score.seconds) + ")");
 }
 
+/// One line per candidate that was neither placed nor already said to be
+/// kept out: rejected by stage 1, or pruned.
+void CandidatePlanner::listUnplaced() {
+  for (const CandidateEstimate &e : in.estimates) {
+    if (llvm::is_contained(toPlace, &e))
+      continue;
+    if (e.rejected) {
+      plan.unplaced.push_back("candidate " + e.label +
+                              " rejected by stage 1: " + e.rejectReason);
+      continue;
+    }
+    bool survived = llvm::any_of(in.survivors, [&](ArrayRef<int64_t> sizes) {
+      return sizes == ArrayRef<int64_t>(e.candidate.sizes);
+    });
+    if (survived)
+      continue;
+    plan.unplaced.push_back("candidate " + e.label +
+                            " pruned by az-prune-candidates (step estimate " +
+                            formatSeconds(e.totalSeconds) + ", lower bound " +
+                            formatSeconds(e.lowerBoundSeconds) + ")");
+  }
+}
+
 llvm::Expected<CandidatePlan> CandidatePlanner::run() {
   plan.fixedReason = in.fixedReason;
   plan.cost = cost();
@@ -423,6 +448,7 @@ llvm::Expected<CandidatePlan> CandidatePlanner::run() {
       return std::move(err);
   if (options.emitRemarks)
     reportRanking();
+  listUnplaced();
   const PlacedCandidate &winner = plan.winner();
   plan.chosenMesh = winner.estimate.candidate.toMesh(in.moduleMesh);
   plan.sigma = relabellingFor(assignment, winner.best.placement);

@@ -89,9 +89,12 @@ static void addBaselines(const Slice &slice, const Placement &assignment,
                               scorePlacement(slice, *meshUtils.placement, step,
                                              options.search.cost),
                               "mesh_utils order (" + meshUtils.note + ")"});
-  else if (options.emitRemarks)
-    sink(MessageKind::Remark,
-         "baseline mesh_utils order: none (" + meshUtils.note + ")");
+  else {
+    plan.unplaced.push_back("baseline mesh_utils order: none (" +
+                            meshUtils.note + ")");
+    if (options.emitRemarks)
+      sink(MessageKind::Remark, plan.unplaced.back());
+  }
 }
 
 /// The plan and the baselines replayed in the simulator.

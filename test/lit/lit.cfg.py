@@ -1,6 +1,7 @@
 # -*- Python -*-
 # lit configuration for the AoiZora FileCheck tests.
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -24,6 +25,11 @@ config.substitutions.append(("%shared", config.aoizora_shared_dir))
 # Tests that read the reference examples beside the checkout need them.
 if os.path.isdir(os.path.join(config.aoizora_shared_dir, "examples")):
     config.available_features.add("shared-examples")
+
+# The picture test renders its SVG when librsvg's converter is installed
+# (Debian librsvg2-bin, scripts/install-deps.sh).
+if shutil.which("rsvg-convert"):
+    config.available_features.add("rsvg-convert")
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 tool_dirs = [config.aoizora_tools_dir, config.llvm_tools_dir]

@@ -104,7 +104,8 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
     module's explicit StableHLO collectives. Reports the ranking and the
     baselines as remarks and writes a JSON plan (device order, logical id
     to chip coordinates, modeled times, and a snippet that builds the same
-    jax.sharding.Mesh).
+    jax.sharding.Mesh), a summary table (`summary-file`) and an SVG picture
+    of the plan next to the best baseline on the slice (`picture-file`).
   }];
   let options = [
     Option<"topology", "topology", "std::string", /*default=*/"\"\"",
@@ -155,6 +156,18 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
            "Score every permutation instead (slices of at most 8 devices)">,
     Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"true",
            "Emit the ranking and the baselines as remarks">,
+    Option<"summaryFile", "summary-file", "std::string", /*default=*/"\"\"",
+           "Write the plan as one aligned table (each candidate and baseline "
+           "with mesh, compute, communication, step, ratio to the plan and "
+           "order; then what was not priced or was rejected) to this file "
+           "('-' for stdout)">,
+    Option<"pictureFile", "picture-file", "std::string", /*default=*/"\"\"",
+           "Draw the plan and the best baseline on the slice's grid as SVG "
+           "(chips with device id and logical coordinates, coloured by "
+           "group along picture-axis; links shaded by bytes per step)">,
+    Option<"pictureAxis", "picture-axis", "std::string", /*default=*/"\"\"",
+           "The mesh axis whose groups colour the picture's chips (default: "
+           "the axis with the most traffic)">,
   ];
 }
 

@@ -18,6 +18,11 @@ namespace aoizora {
 mlir::LogicalResult writeJSONReport(mlir::ModuleOp module, llvm::StringRef path,
                                     const llvm::json::Value &report);
 
+/// Writes \p text to \p path ('-' is stdout). Emits an error on \p module
+/// when the file cannot be written.
+mlir::LogicalResult writeTextReport(mlir::ModuleOp module, llvm::StringRef path,
+                                    llvm::StringRef text);
+
 } // namespace aoizora
 
 #endif // AOIZORA_PASSES_REPORTFILE_H

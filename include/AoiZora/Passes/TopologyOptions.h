@@ -41,6 +41,10 @@ mlir::FailureOr<Calibration> loadCalibrationOption(mlir::ModuleOp module,
                                                    const Slice &slice,
                                                    llvm::StringRef file);
 
+/// Where a pass reports about the whole module: the module's file and line
+/// without a column, so that a remark does not echo the module's first line
+/// (its text is the whole `module attributes {...}` header).
+mlir::Location moduleReportLoc(mlir::ModuleOp module);
 /// "chip (1,0) +x", or "none" for kNoLink.
 std::string describeLink(const Slice &slice, LinkId link);
 /// "(1,0)" / "(1,0,2)": a chip's coordinates over the slice's dimensions.

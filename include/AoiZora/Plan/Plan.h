@@ -84,6 +84,8 @@ struct ExplicitPlan {
   llvm::SmallVector<int64_t> sigma;
   std::optional<double> simulatedSeconds;
   llvm::SmallVector<double> simulatedBaselines;
+  /// Baselines that do not exist, with why (one line each).
+  std::vector<std::string> unplaced;
 
   const RankedPlacement &best() const { return result.ranked.front(); }
   llvm::json::Value toJSON(const Slice &slice) const;
@@ -148,6 +150,8 @@ struct Baseline {
   std::string note;
   /// "module order" or "mesh_utils order".
   std::string orderName;
+  /// The candidate's mesh.
+  sharding::Mesh mesh;
   std::optional<Placement> placement;
   std::vector<WeightedCollective> collectives;
 };
@@ -164,8 +168,9 @@ struct CandidatePlan {
   /// Best step first: placed.front() is the plan.
   std::vector<PlacedCandidate> placed;
   std::vector<Baseline> baselines;
-  /// Survivors that were not placed, and baselines that do not exist, with
-  /// why (one line each).
+  /// Candidates that were not placed (pruned, rejected by stage 1, or kept
+  /// out by a fixed mesh) and baselines that do not exist, with why (one
+  /// line each).
   std::vector<std::string> unplaced;
   llvm::SmallVector<int64_t> sigma;
   sharding::Mesh chosenMesh;
