@@ -21,6 +21,8 @@
 
 #include "AoiZora/HloImport/HloImport.h"
 #include "AoiZora/Sharding/HloSharding.h"
+#include "AoiZora/Support/CheckedMath.h"
+#include "AoiZora/Support/InputFile.h"
 
 #include "TextScan.h"
 
@@ -223,6 +225,10 @@ static std::string unquote(StringRef quoted) {
 std::optional<int64_t> aoizora::hlo::getKnownTripCount(StringRef config) {
   config = config.trim();
   std::string json = config.starts_with("\"") ? unquote(config) : config.str();
+  if (Error err = aoizora::checkJsonNesting(json)) {
+    consumeError(std::move(err));
+    return std::nullopt;
+  }
   Expected<json::Value> value = json::parse(json);
   if (!value) {
     consumeError(value.takeError());
@@ -704,12 +710,11 @@ Expected<HloImportResult> aoizora::hlo::importHloText(StringRef text) {
 }
 
 Expected<HloImportResult> aoizora::hlo::importHloFile(StringRef path) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
-      MemoryBuffer::getFile(path, /*IsText=*/true);
+  Expected<std::unique_ptr<MemoryBuffer>> buffer =
+      aoizora::readInputFile(path, aoizora::limits::kMaxHloFileBytes,
+                            "HLO file");
   if (!buffer)
-    return createStringError(buffer.getError(),
-                             "cannot read '" + path +
-                                 "': " + buffer.getError().message());
+    return buffer.takeError();
   Expected<HloImportResult> result = importHloText((*buffer)->getBuffer());
   if (!result)
     return createStringError(inconvertibleErrorCode(),
