@@ -72,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   llvm::Expected<HloSharding> relabelled = relabelDevices(*hlo, sigma);
   if (!ok(relabelled))
     return 0;
-  llvm::Expected<HloSharding> back = relabelDevices(*relabelled, inverseOf(sigma));
+  llvm::Expected<HloSharding> back =
+      relabelDevices(*relabelled, inverseOf(sigma));
   FUZZ_CHECK(back, printed);
   FUZZ_CHECK(sameDevices(*back, *hlo), printed);
   // What relabelling writes parses again.

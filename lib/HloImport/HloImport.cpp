@@ -710,9 +710,8 @@ Expected<HloImportResult> aoizora::hlo::importHloText(StringRef text) {
 }
 
 Expected<HloImportResult> aoizora::hlo::importHloFile(StringRef path) {
-  Expected<std::unique_ptr<MemoryBuffer>> buffer =
-      aoizora::readInputFile(path, aoizora::limits::kMaxHloFileBytes,
-                            "HLO file");
+  Expected<std::unique_ptr<MemoryBuffer>> buffer = aoizora::readInputFile(
+      path, aoizora::limits::kMaxHloFileBytes, "HLO file");
   if (!buffer)
     return buffer.takeError();
   Expected<HloImportResult> result = importHloText((*buffer)->getBuffer());

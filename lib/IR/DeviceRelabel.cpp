@@ -186,8 +186,7 @@ relabelSiteText(const ShardingSite &site, ArrayRef<int64_t> sigma) {
 static void relabelDeviceGroups(const ShardingSite &site,
                                 ArrayRef<int64_t> sigma) {
   auto dense = cast<DenseIntElementsAttr>(site.ref.get());
-  FailureOr<SmallVector<SmallVector<int64_t>>> groups =
-      readDeviceGroups(dense);
+  FailureOr<SmallVector<SmallVector<int64_t>>> groups = readDeviceGroups(dense);
   // ModuleShardings::build has checked every group attribute.
   assert(succeeded(groups) && "device groups were verified");
   auto type = cast<ShapedType>(dense.getType());
@@ -208,8 +207,8 @@ static void relabelDeviceGroups(const ShardingSite &site,
   if (!changed)
     return;
   if (!fits) {
-    auto wide = RankedTensorType::get(
-        type.getShape(), IntegerType::get(dense.getContext(), 64));
+    auto wide = RankedTensorType::get(type.getShape(),
+                                      IntegerType::get(dense.getContext(), 64));
     site.ref.set(DenseIntElementsAttr::get(wide, ArrayRef<int64_t>(mapped)));
     return;
   }

@@ -316,8 +316,9 @@ readDeviceGroups(Attribute attr, std::string *reason) {
       const APInt &value = *it;
       if (isUnsigned ? !value.isIntN(63) : !value.isSignedIntN(64))
         return fail("an id does not fit in 64 bits");
-      groups[r].push_back(isUnsigned ? static_cast<int64_t>(value.getZExtValue())
-                                     : value.getSExtValue());
+      groups[r].push_back(isUnsigned
+                              ? static_cast<int64_t>(value.getZExtValue())
+                              : value.getSExtValue());
     }
   }
   return groups;

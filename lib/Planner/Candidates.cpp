@@ -43,8 +43,8 @@ Mesh Candidate::toMesh(const Mesh &mesh) const {
   return result;
 }
 
-llvm::Expected<std::vector<Candidate>>
-candidatesOf(const TensorGraph &graph, int64_t numDevices) {
+llvm::Expected<std::vector<Candidate>> candidatesOf(const TensorGraph &graph,
+                                                    int64_t numDevices) {
   if (!graph.gspmdOnly)
     return enumerateCandidates(graph.mesh, numDevices);
   Candidate own;
@@ -86,8 +86,8 @@ int64_t countSizeAssignments(unsigned freeAxes, int64_t numDevices) {
   return count;
 }
 
-llvm::Expected<std::vector<Candidate>>
-enumerateCandidates(const Mesh &mesh, int64_t numDevices) {
+llvm::Expected<std::vector<Candidate>> enumerateCandidates(const Mesh &mesh,
+                                                           int64_t numDevices) {
   std::vector<Candidate> out;
   llvm::SmallVector<int64_t, 4> own;
   for (const sharding::MeshAxis &axis : mesh.axes)

@@ -266,9 +266,10 @@ private:
 
   Expected<HloSharding> parseSharding(unsigned depth = 0) {
     if (depth >= aoizora::limits::kMaxNestingDepth)
-      return c.errorAt(c.position(), "tuple shardings nest deeper than " +
-                                         Twine(aoizora::limits::kMaxNestingDepth) +
-                                         " levels, the limit");
+      return c.errorAt(c.position(),
+                       "tuple shardings nest deeper than " +
+                           Twine(aoizora::limits::kMaxNestingDepth) +
+                           " levels, the limit");
     AZ_TRY(c.expect("{"));
     c.skipSpace();
     // `{` followed by `{` or `}` is a tuple (ParseSharding).
@@ -304,7 +305,8 @@ private:
     if (tiles.dims.empty() ||
         any_of(tiles.dims, [](int64_t d) { return d < 1; }))
       return c.errorAt(start, "tile assignment dims must be positive");
-    if (Expected<int64_t> n = aoizora::deviceCountOf(tiles.dims, "tile assignment dims");
+    if (Expected<int64_t> n =
+            aoizora::deviceCountOf(tiles.dims, "tile assignment dims");
         !n)
       return c.errorAt(start, toString(n.takeError()));
     if (c.consume("<=")) {

@@ -28,8 +28,8 @@ using aoizora::sharding::detail::Cursor;
 //===----------------------------------------------------------------------===//
 
 int64_t Mesh::numDevices() const {
-  // Parsed meshes are within aoizora::limits::kMaxDevices; saturating keeps a mesh
-  // built in code from wrapping to a small count.
+  // Parsed meshes are within aoizora::limits::kMaxDevices; saturating keeps a
+  // mesh built in code from wrapping to a small count.
   int64_t n = 1;
   for (const MeshAxis &axis : axes)
     n = aoizora::saturatingMul(n, axis.size);
@@ -102,7 +102,8 @@ static Expected<Mesh> parseMeshBody(Cursor &c) {
     SmallVector<int64_t> sizes;
     for (const MeshAxis &axis : mesh.axes)
       sizes.push_back(axis.size);
-    if (Expected<int64_t> n = aoizora::deviceCountOf(sizes, "mesh axis sizes"); !n)
+    if (Expected<int64_t> n = aoizora::deviceCountOf(sizes, "mesh axis sizes");
+        !n)
       return c.errorAt(axesStart, toString(n.takeError()));
   }
   if (c.consume(",")) {

@@ -64,7 +64,8 @@ llvm::Expected<SmallVector<int64_t>> readDeviceOrderFromPlan(StringRef path) {
   return parseDeviceOrderFromPlanText((*buffer)->getBuffer(), path);
 }
 
-llvm::Error verifyDeviceOrder(llvm::ArrayRef<int64_t> order, int64_t numDevices) {
+llvm::Error verifyDeviceOrder(llvm::ArrayRef<int64_t> order,
+                              int64_t numDevices) {
   if (static_cast<int64_t>(order.size()) != numDevices)
     return llvm::createStringError(
         "the module has %lld devices but the order lists %zu",

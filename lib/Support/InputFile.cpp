@@ -61,8 +61,8 @@ readInputFile(StringRef path, uint64_t maxBytes, StringRef what) {
     return fileError(what, path,
                      "it has " + Twine(status.getSize()) +
                          " bytes, more than the limit of " + Twine(maxBytes));
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer = MemoryBuffer::getOpenFile(
-      *fd, path, status.getSize());
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
+      MemoryBuffer::getOpenFile(*fd, path, status.getSize());
   if (!buffer)
     return fileError(what, path, buffer.getError().message());
   return std::move(*buffer);
@@ -82,10 +82,10 @@ Error checkJsonNesting(StringRef text) {
       inString = true;
     } else if (c == '[' || c == '{') {
       if (++depth > limits::kMaxNestingDepth)
-        return createStringError(
-            inconvertibleErrorCode(),
-            "JSON nests deeper than " + Twine(limits::kMaxNestingDepth) +
-                " levels (at byte " + Twine(i) + ")");
+        return createStringError(inconvertibleErrorCode(),
+                                 "JSON nests deeper than " +
+                                     Twine(limits::kMaxNestingDepth) +
+                                     " levels (at byte " + Twine(i) + ")");
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }

@@ -93,7 +93,8 @@ int main(int argc, char **argv) {
   // naming the file instead of LLVM's fatal "IO failure on output stream".
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
       numArgs, args.data(), kToolDescription, registry);
-  mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();
+  mlir::MlirOptMainConfig config =
+      mlir::MlirOptMainConfig::createFromCLOptions();
   if (config.shouldShowDialects() || config.shouldListPasses())
     return mlir::asMainReturnCode(mlir::MlirOptMain(
         numArgs, args.data(), inputFilename, outputFilename, registry));
@@ -129,14 +130,15 @@ int main(int argc, char **argv) {
     llvm::errs() << outputFilename << ": error: " << errorMessage << "\n";
     return 1;
   }
-  if (mlir::failed(mlir::MlirOptMain(output->os(), std::move(input), registry,
-                                     config)))
+  if (mlir::failed(
+          mlir::MlirOptMain(output->os(), std::move(input), registry, config)))
     return 1;
   output->os().close();
   if (std::error_code ec = output->os().error()) {
     output->os().clear_error();
-    llvm::errs() << outputFilename << ": error: cannot write the output: "
-                 << ec.message() << "\n";
+    llvm::errs() << outputFilename
+                 << ": error: cannot write the output: " << ec.message()
+                 << "\n";
     return 1;
   }
   output->keep();

@@ -270,8 +270,8 @@ TEST(Candidates, SizeOneAxesStayOneBeyondTheLimit) {
   std::vector<Candidate> c = cantFail(enumerateCandidates(mesh, 8));
   ASSERT_EQ(c.size(), 4u);
   EXPECT_EQ(c[0].sizes.back(), 8);
-  EXPECT_EQ(llvm::count_if(c, [](const Candidate &x) { return x.isModuleMesh; }),
-            1);
+  EXPECT_EQ(
+      llvm::count_if(c, [](const Candidate &x) { return x.isModuleMesh; }), 1);
 }
 
 TEST(Candidates, TooManyCandidatesIsAnError) {

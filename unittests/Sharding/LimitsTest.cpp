@@ -6,10 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AoiZora/Support/Limits.h"
 #include "AoiZora/Sharding/Conversion.h"
 #include "AoiZora/Sharding/HloSharding.h"
 #include "AoiZora/Sharding/Shardy.h"
-#include "AoiZora/Support/Limits.h"
 
 #include "TestUtil.h"
 
@@ -52,15 +52,17 @@ TEST(Limits, SubAxisPreSizeOverflowIsAnError) {
 }
 
 TEST(Limits, TileAssignmentOverflowIsAnError) {
-  std::string err = errorText(
-      parseHloSharding("{devices=[4294967296,4294967296]<=[1]}"));
+  std::string err =
+      errorText(parseHloSharding("{devices=[4294967296,4294967296]<=[1]}"));
   EXPECT_TRUE(contains(err, "tile assignment dims multiply to more than"))
       << err;
-  err = errorText(parseHloSharding("{devices=[2]<=[4294967296,4294967296]T(1,0)}"));
+  err = errorText(
+      parseHloSharding("{devices=[2]<=[4294967296,4294967296]T(1,0)}"));
   EXPECT_TRUE(contains(err, "more than 2^20")) << err;
   // A V1 list longer than the dims stops at the first extra device.
   err = errorText(parseHloSharding("{devices=[2]0,1,2,3,4,5}"));
-  EXPECT_TRUE(contains(err, "tile assignment has 3 devices but its dims need 2"))
+  EXPECT_TRUE(
+      contains(err, "tile assignment has 3 devices but its dims need 2"))
       << err;
 }
 

@@ -51,8 +51,8 @@ int64_t countSizeAssignments(unsigned freeAxes, int64_t numDevices);
 /// The candidates of \p graph: every size assignment of its mesh's axes, or
 /// only the module's own tiling for a GSPMD-only module (whose prime-factor
 /// mesh is a reading aid, not a choice the program made).
-llvm::Expected<std::vector<Candidate>>
-candidatesOf(const TensorGraph &graph, int64_t numDevices);
+llvm::Expected<std::vector<Candidate>> candidatesOf(const TensorGraph &graph,
+                                                    int64_t numDevices);
 
 /// The replica groups over logical device ids of a collective over
 /// \p axes on \p mesh: devices whose mesh coordinates differ only along

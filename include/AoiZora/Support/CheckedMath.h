@@ -93,10 +93,10 @@ inline llvm::Expected<int64_t> deviceCountOf(llvm::ArrayRef<int64_t> sizes,
   for (int64_t size : sizes) {
     std::optional<int64_t> next = checkedMul(count, size);
     if (!next || *next > limits::kMaxDevices)
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          what + " multiply to more than " + limits::kMaxDevicesText +
-              " devices, the limit");
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     what + " multiply to more than " +
+                                         limits::kMaxDevicesText +
+                                         " devices, the limit");
     count = *next;
   }
   return count;

@@ -19,7 +19,8 @@
 namespace aoizora {
 
 /// Parses a comma-separated device order such as "0,2,1,3".
-llvm::Expected<llvm::SmallVector<int64_t>> parseDeviceOrder(llvm::StringRef text);
+llvm::Expected<llvm::SmallVector<int64_t>>
+parseDeviceOrder(llvm::StringRef text);
 
 /// Reads the "device_order" array of the JSON text of a plan file; errors
 /// name \p path.
@@ -32,7 +33,8 @@ llvm::Expected<llvm::SmallVector<int64_t>>
 readDeviceOrderFromPlan(llvm::StringRef path);
 
 /// Checks that \p order is a permutation of 0..numDevices-1.
-llvm::Error verifyDeviceOrder(llvm::ArrayRef<int64_t> order, int64_t numDevices);
+llvm::Error verifyDeviceOrder(llvm::ArrayRef<int64_t> order,
+                              int64_t numDevices);
 
 } // namespace aoizora
 
