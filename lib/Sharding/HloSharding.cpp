@@ -652,6 +652,14 @@ static Expected<HloSharding> relabel(const HloSharding &s,
       sortGroups(after, s.tiles.dims.back());
     if (after == before)
       return s;
+    // A tile assignment holds exactly the devices 0..N-1 (the parser's
+    // rule, XLA's too): a sigma that moves a smaller sharding onto other
+    // ids has no text that would read back (found by fuzzing).
+    if (!isPermutationOfIota(after))
+      return makeError("relabelling moves the " + Twine(after.size()) +
+                       " devices of '" + printHloSharding(s) +
+                       "' outside 0.." + Twine(after.size() - 1) +
+                       ", which a tile assignment cannot express");
     HloSharding out = s;
     out.tiles.iota = findIotaForm(s.tiles.dims, after);
     out.tiles.devices.clear();

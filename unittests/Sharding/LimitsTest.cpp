@@ -84,3 +84,23 @@ TEST(Limits, TileMapRefusesHugeDeviceCounts) {
 }
 
 } // namespace
+
+namespace {
+
+// Fuzz finding (aoizora-fuzz-hlo-sharding): a tuple whose elements use
+// different device counts, relabelled by a permutation of all of them, moved
+// the 4-device element onto ids 1..4, printed as text that no longer parses.
+TEST(Limits, RelabelOutsideTheTileIdsIsAnError) {
+  HloSharding tuple = *parseHloSharding(
+      "{{maximal device=4}, {devices=[2,2]0,1,2,3 shard_as 1}}");
+  std::string err = errorText(relabelDevices(tuple, {4, 3, 2, 1, 0}));
+  EXPECT_TRUE(contains(err, "outside 0..3, which a tile assignment cannot "
+                            "express"))
+      << err;
+  // A permutation that keeps the element on 0..3 is fine and parses back.
+  llvm::Expected<HloSharding> ok = relabelDevices(tuple, {1, 0, 3, 2, 4});
+  ASSERT_TRUE(!!ok);
+  EXPECT_EQ(errorText(parseHloSharding(printHloSharding(*ok))), "");
+}
+
+} // namespace
