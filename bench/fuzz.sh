@@ -40,7 +40,7 @@ for t in "${targets[@]}"; do
   log="$work/run.log"
   nice -n 19 "$SAN_BUILD_DIR/fuzz/aoizora-fuzz-$t" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=65536 -print_final_stats=1 -error_exitcode=77 \
+    -max_len=8192 -print_final_stats=1 -error_exitcode=77 \
     "-artifact_prefix=$work/findings/" "$work/corpus" "fuzz/corpus/$t" \
     "$FUZZ_OUT/malformed" > "$log" 2>&1 || true
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)

@@ -56,7 +56,7 @@ if [ "$fuzz" = ON ]; then
     # The seeds and earlier findings (regression inputs) first, then a
     # time-bounded run that writes new inputs into a scratch copy.
     if "$SAN_BUILD_DIR/fuzz/$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
-        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+        -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
         "-artifact_prefix=$work/" "$work" "fuzz/corpus/$name" \
         "$corpus_tmp/malformed" > "$work.log" 2>&1; then
       passed=$((passed + 1))

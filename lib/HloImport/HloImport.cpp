@@ -293,20 +293,20 @@ bool isUnsupportedCommunication(StringRef opcode) {
          opcode.starts_with("collective-");
 }
 
+// Saturating at INT64_MAX for the non-negative counts and sizes here, on the
+// project's checked arithmetic (Support/CheckedMath.h).
 int64_t mulSat(int64_t a, int64_t b, bool &saturated) {
-  if (a != 0 && b > INT64_MAX / a) {
-    saturated = true;
-    return INT64_MAX;
-  }
-  return a * b;
+  if (std::optional<int64_t> p = aoizora::checkedMul(a, b))
+    return *p;
+  saturated = true;
+  return INT64_MAX;
 }
 
 int64_t addSat(int64_t a, int64_t b, bool &saturated) {
-  if (a > INT64_MAX - b) {
-    saturated = true;
-    return INT64_MAX;
-  }
-  return a + b;
+  if (std::optional<int64_t> sum = aoizora::checkedAdd(a, b))
+    return *sum;
+  saturated = true;
+  return INT64_MAX;
 }
 
 class Importer {
