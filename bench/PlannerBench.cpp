@@ -295,7 +295,8 @@ void BM_PlannerAllCandidates(benchmark::State &state) {
   options.checkMemory = false;
   size_t count = 0;
   for (auto _ : state) {
-    std::vector<Candidate> candidates = candidatesOf(graph, devices);
+    std::vector<Candidate> candidates =
+        llvm::cantFail(candidatesOf(graph, devices));
     count = candidates.size();
     for (const Candidate &c : candidates) {
       CandidateEstimate est =

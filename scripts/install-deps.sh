@@ -5,10 +5,12 @@ set -euo pipefail
 
 # python3-pip, -setuptools and -wheel: the Python bridge's install test builds
 # python/ offline (pip install --no-build-isolation). librsvg2-bin: the
-# picture test renders az-place's SVG with rsvg-convert.
+# picture test renders az-place's SVG with rsvg-convert. clang and
+# libclang-rt-14-dev: libFuzzer and the sanitizers (scripts/sanitize.sh).
 packages=(cmake ninja-build g++ python3 python3-pip python3-setuptools
   python3-wheel llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
-  libfmt-dev libgtest-dev libbenchmark-dev librsvg2-bin)
+  libfmt-dev libgtest-dev libbenchmark-dev librsvg2-bin clang
+  libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -21,6 +21,8 @@
 
 #include "AoiZora/HloImport/HloImport.h"
 #include "AoiZora/Sharding/HloSharding.h"
+#include "AoiZora/Support/CheckedMath.h"
+#include "AoiZora/Support/InputFile.h"
 
 #include "TextScan.h"
 
@@ -508,6 +510,10 @@ static std::string unquote(StringRef quoted) {
 std::optional<int64_t> aoizora::hlo::getKnownTripCount(StringRef config) {
   config = config.trim();
   std::string json = config.starts_with("\"") ? unquote(config) : config.str();
+  if (Error err = aoizora::checkJsonNesting(json)) {
+    consumeError(std::move(err));
+    return std::nullopt;
+  }
   Expected<json::Value> value = json::parse(json);
   if (!value) {
     consumeError(value.takeError());
@@ -609,20 +615,20 @@ std::optional<std::string> unpricedReason(const HloInstruction &inst) {
   return std::nullopt;
 }
 
+// Saturating at INT64_MAX for the non-negative counts and sizes here, on the
+// project's checked arithmetic (Support/CheckedMath.h).
 int64_t mulSat(int64_t a, int64_t b, bool &saturated) {
-  if (a != 0 && b > INT64_MAX / a) {
-    saturated = true;
-    return INT64_MAX;
-  }
-  return a * b;
+  if (std::optional<int64_t> p = aoizora::checkedMul(a, b))
+    return *p;
+  saturated = true;
+  return INT64_MAX;
 }
 
 int64_t addSat(int64_t a, int64_t b, bool &saturated) {
-  if (a > INT64_MAX - b) {
-    saturated = true;
-    return INT64_MAX;
-  }
-  return a + b;
+  if (std::optional<int64_t> sum = aoizora::checkedAdd(a, b))
+    return *sum;
+  saturated = true;
+  return INT64_MAX;
 }
 
 class Importer {
@@ -1226,12 +1232,10 @@ aoizora::hlo::importHloText(StringRef text, const HloImportOptions &options) {
 
 Expected<HloImportResult>
 aoizora::hlo::importHloFile(StringRef path, const HloImportOptions &options) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
-      MemoryBuffer::getFile(path, /*IsText=*/true);
+  Expected<std::unique_ptr<MemoryBuffer>> buffer = aoizora::readInputFile(
+      path, aoizora::limits::kMaxHloFileBytes, "HLO file");
   if (!buffer)
-    return createStringError(buffer.getError(),
-                             "cannot read '" + path +
-                                 "': " + buffer.getError().message());
+    return buffer.takeError();
   Expected<HloImportResult> result =
       importHloText((*buffer)->getBuffer(), options);
   if (!result)

@@ -8,87 +8,22 @@
 
 #include "AoiZora/IR/DeviceRelabel.h"
 
+#include "AoiZora/IR/ShardingSites.h"
+
 #include "AoiZora/Sharding/HloSharding.h"
 #include "AoiZora/Sharding/Shardy.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 using namespace mlir;
 
 namespace aoizora {
 
 //===----------------------------------------------------------------------===//
-// Reading and checking an order
+// Checking a relabelling
 //===----------------------------------------------------------------------===//
-
-llvm::Expected<SmallVector<int64_t>> parseDeviceOrder(StringRef text) {
-  SmallVector<StringRef> pieces;
-  text.split(pieces, ',');
-  SmallVector<int64_t> order;
-  for (StringRef piece : pieces) {
-    int64_t id;
-    if (piece.trim().getAsInteger(10, id))
-      return llvm::createStringError(
-          "invalid device order '%s': '%s' is not an integer",
-          text.str().c_str(), piece.trim().str().c_str());
-    order.push_back(id);
-  }
-  return order;
-}
-
-llvm::Expected<SmallVector<int64_t>> readDeviceOrderFromPlan(StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return llvm::createStringError("cannot read plan file '%s': %s",
-                                   path.str().c_str(),
-                                   buffer.getError().message().c_str());
-  llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse((*buffer)->getBuffer());
-  if (!json)
-    return llvm::createStringError("plan file '%s' is not valid JSON: %s",
-                                   path.str().c_str(),
-                                   llvm::toString(json.takeError()).c_str());
-  const llvm::json::Object *root = json->getAsObject();
-  const llvm::json::Array *array =
-      root ? root->getArray("device_order") : nullptr;
-  if (!array)
-    return llvm::createStringError(
-        "plan file '%s' has no \"device_order\" array", path.str().c_str());
-  SmallVector<int64_t> order;
-  for (const llvm::json::Value &entry : *array) {
-    std::optional<int64_t> id = entry.getAsInteger();
-    if (!id)
-      return llvm::createStringError(
-          "plan file '%s': \"device_order\" holds a non-integer entry",
-          path.str().c_str());
-    order.push_back(*id);
-  }
-  return order;
-}
-
-llvm::Error verifyDeviceOrder(ArrayRef<int64_t> order, int64_t numDevices) {
-  if (static_cast<int64_t>(order.size()) != numDevices)
-    return llvm::createStringError(
-        "the module has %lld devices but the order lists %zu",
-        static_cast<long long>(numDevices), order.size());
-  SmallVector<bool> seen(numDevices, false);
-  for (int64_t id : order) {
-    if (id < 0 || id >= numDevices)
-      return llvm::createStringError("device id %lld is out of range [0, %lld)",
-                                     static_cast<long long>(id),
-                                     static_cast<long long>(numDevices));
-    if (seen[id])
-      return llvm::createStringError(
-          "device id %lld appears twice, so the order is not a permutation",
-          static_cast<long long>(id));
-    seen[id] = true;
-  }
-  return llvm::Error::success();
-}
 
 LogicalResult checkRelabellingIsSafe(ModuleOp module,
                                      const ModuleShardings &shardings) {
@@ -245,20 +180,42 @@ relabelSiteText(const ShardingSite &site, ArrayRef<int64_t> sigma) {
 }
 
 /// Maps every id of a dense group attribute through sigma (-1 padding
-/// stays).
+/// stays). Ids are read by value in the attribute's width and signedness;
+/// when a new id does not fit that width, the attribute is written back as
+/// i64, the type StableHLO gives device groups.
 static void relabelDeviceGroups(const ShardingSite &site,
                                 ArrayRef<int64_t> sigma) {
   auto dense = cast<DenseIntElementsAttr>(site.ref.get());
-  SmallVector<APInt> ids;
-  bool changed = false;
-  for (APInt id : dense.getValues<APInt>()) {
-    int64_t value = id.getSExtValue();
-    int64_t mapped = value < 0 ? value : sigma[value];
-    changed |= mapped != value;
-    ids.push_back(APInt(id.getBitWidth(), mapped, /*isSigned=*/true));
+  FailureOr<SmallVector<SmallVector<int64_t>>> groups = readDeviceGroups(dense);
+  // ModuleShardings::build has checked every group attribute.
+  assert(succeeded(groups) && "device groups were verified");
+  auto type = cast<ShapedType>(dense.getType());
+  auto element = dyn_cast<IntegerType>(type.getElementType()); // or index
+  unsigned width = element ? element.getWidth() : 64;
+  bool isUnsigned = element && element.isUnsigned();
+  SmallVector<int64_t> mapped;
+  bool changed = false, fits = true;
+  for (ArrayRef<int64_t> group : *groups) {
+    for (int64_t value : group) {
+      int64_t id = value < 0 ? value : sigma[value];
+      changed |= id != value;
+      fits &= isUnsigned ? (id >= 0 && llvm::isUIntN(width, id))
+                         : llvm::isIntN(width, id);
+      mapped.push_back(id);
+    }
   }
-  if (changed)
-    site.ref.set(DenseIntElementsAttr::get(dense.getType(), ids));
+  if (!changed)
+    return;
+  if (!fits) {
+    auto wide = RankedTensorType::get(type.getShape(),
+                                      IntegerType::get(dense.getContext(), 64));
+    site.ref.set(DenseIntElementsAttr::get(wide, ArrayRef<int64_t>(mapped)));
+    return;
+  }
+  SmallVector<APInt> ids;
+  for (int64_t id : mapped)
+    ids.push_back(APInt(width, id, /*isSigned=*/!isUnsigned));
+  site.ref.set(DenseIntElementsAttr::get(dense.getType(), ids));
 }
 
 LogicalResult applyDevicePermutation(const ModuleShardings &shardings,

@@ -9,6 +9,7 @@
 
 #include "AoiZora/HloImport/HloImport.h"
 #include "AoiZora/IR/ShardingSites.h"
+#include "AoiZora/Support/CheckedMath.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -48,8 +49,16 @@ std::optional<int64_t> getTensorBytes(Type type) {
   } else {
     return std::nullopt;
   }
-  // Sub-byte elements (i4, f4) are packed; round up per array.
-  return (tensor.getNumElements() * bits + 7) / 8;
+  // Sub-byte elements (i4, f4) are packed; round up per array. A count that
+  // overflows is no size (the caller reports it), never a wrapped one.
+  std::optional<int64_t> elements = checkedProduct(tensor.getShape());
+  std::optional<int64_t> totalBits =
+      elements ? checkedMul(*elements, bits) : std::nullopt;
+  std::optional<int64_t> rounded =
+      totalBits ? checkedAdd(*totalBits, 7) : std::nullopt;
+  if (!rounded)
+    return std::nullopt;
+  return *rounded / 8;
 }
 
 /// Sums the bytes of \p types; std::nullopt if any is not a static tensor.
@@ -59,7 +68,10 @@ static std::optional<int64_t> sumBytes(TypeRange types) {
     std::optional<int64_t> bytes = getTensorBytes(type);
     if (!bytes)
       return std::nullopt;
-    total += *bytes;
+    std::optional<int64_t> sum = checkedAdd(total, *bytes);
+    if (!sum)
+      return std::nullopt;
+    total = *sum;
   }
   return total;
 }
@@ -79,7 +91,8 @@ collectExplicitCollectives(ModuleOp module, int64_t numDevices) {
     if (!bytes) {
       op->emitError() << "cannot price '" << op->getName()
                       << "': its tensors need static shapes of int, float "
-                         "or complex elements";
+                         "or complex elements whose byte count fits in 64 "
+                         "bits";
       return WalkResult::interrupt();
     }
     collective.spec.bytes = static_cast<double>(*bytes);

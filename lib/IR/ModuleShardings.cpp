@@ -10,6 +10,7 @@
 
 #include "AoiZora/Sharding/Conversion.h"
 #include "AoiZora/Sharding/HloSharding.h"
+#include "AoiZora/Support/Limits.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -290,10 +291,13 @@ LogicalResult Builder::addHloValues(unsigned siteIndex,
 }
 
 LogicalResult Builder::checkDeviceGroups(const ShardingSite &site) {
-  auto groups = readDeviceGroups(site.ref.get());
+  std::string reason;
+  auto groups = readDeviceGroups(site.ref.get(), &reason);
   if (failed(groups))
     return error(site) << "'" << site.ref.name
-                       << "' must be a 2-D integer elements attribute";
+                       << "' must be a 2-D integer elements attribute of "
+                          "device ids: "
+                       << reason;
   if (deviceCount == 0)
     return success();
   for (ArrayRef<int64_t> group : *groups)
@@ -310,8 +314,14 @@ FailureOr<ModuleShardings> ModuleShardings::build(ModuleOp module) {
   ModuleShardings result;
   result.siteList = collectShardingSites(module);
   Builder builder(module, result, result.meshList, result.valueList);
-  if (auto attr = module->getAttrOfType<IntegerAttr>("mhlo.num_partitions"))
+  if (auto attr = module->getAttrOfType<IntegerAttr>("mhlo.num_partitions")) {
     builder.partitions = attr.getInt();
+    if (*builder.partitions > limits::kMaxDevices)
+      return module.emitError()
+             << "mhlo.num_partitions = " << *builder.partitions
+             << " is more than " << limits::kMaxDevicesText
+             << " devices, the limit";
+  }
   builder.deviceCount = builder.partitions.value_or(0);
   // pmap-style programs run on replicas: the devices are replicas times
   // partitions (XLA's flattened device ids).

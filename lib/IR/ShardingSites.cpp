@@ -290,19 +290,37 @@ SmallVector<ShardingSite, 0> collectShardingSites(ModuleOp module) {
   return sites;
 }
 
-FailureOr<SmallVector<SmallVector<int64_t>>> readDeviceGroups(Attribute attr) {
+FailureOr<SmallVector<SmallVector<int64_t>>>
+readDeviceGroups(Attribute attr, std::string *reason) {
+  auto fail = [&](const Twine &why) {
+    if (reason)
+      *reason = why.str();
+    return failure();
+  };
   auto dense = dyn_cast_or_null<DenseIntElementsAttr>(attr);
   if (!dense)
-    return failure();
+    return fail("it is not a dense integer elements attribute");
   auto type = cast<ShapedType>(dense.getType());
   if (type.getRank() != 2)
-    return failure();
+    return fail("it has rank " + Twine(type.getRank()) + ", not 2");
+  // A boolean cannot hold a device id (and i1 `true` reads as -1 signed).
+  auto element = dyn_cast<IntegerType>(type.getElementType()); // or index
+  if (element && element.getWidth() == 1)
+    return fail("its elements are i1, which cannot hold device ids");
+  bool isUnsigned = element && element.isUnsigned();
   int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
   SmallVector<SmallVector<int64_t>> groups(rows);
   auto it = dense.value_begin<APInt>();
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c, ++it)
-      groups[r].push_back((*it).getSExtValue());
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c, ++it) {
+      const APInt &value = *it;
+      if (isUnsigned ? !value.isIntN(63) : !value.isSignedIntN(64))
+        return fail("an id does not fit in 64 bits");
+      groups[r].push_back(isUnsigned
+                              ? static_cast<int64_t>(value.getZExtValue())
+                              : value.getSExtValue());
+    }
+  }
   return groups;
 }
 

@@ -16,6 +16,14 @@ mlir::LogicalResult writeJSONReport(mlir::ModuleOp module, llvm::StringRef path,
     return module.emitError()
            << "cannot write report '" << path << "': " << error;
   file->os() << llvm::formatv("{0:2}", report) << "\n";
+  // A write failure (a full disk, say) is reported here; left in the stream
+  // it would end the process with LLVM's fatal "IO failure on output stream".
+  file->os().close();
+  if (std::error_code ec = file->os().error()) {
+    file->os().clear_error();
+    return module.emitError()
+           << "cannot write report '" << path << "': " << ec.message();
+  }
   file->keep();
   return mlir::success();
 }

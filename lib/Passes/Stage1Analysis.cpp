@@ -52,8 +52,11 @@ Stage1Analysis::estimates(const ModuleShardings &shardings, const Slice &slice,
   if (failed(g))
     return failure();
   const TensorGraph &tensorGraph = (*g)->build.graph;
-  std::vector<Candidate> candidates =
+  llvm::Expected<std::vector<Candidate>> enumerated =
       candidatesOf(tensorGraph, slice.numDevices());
+  if (!enumerated)
+    return module.emitError() << llvm::toString(enumerated.takeError());
+  std::vector<Candidate> &candidates = *enumerated;
   // Candidates are estimated independently (pure functions of the graph).
   std::vector<CandidateEstimate> table(candidates.size());
   mlir::parallelFor(module.getContext(), 0, candidates.size(), [&](size_t i) {

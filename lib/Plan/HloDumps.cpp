@@ -3,6 +3,7 @@
 #include "AoiZora/Plan/HloDumps.h"
 
 #include "AoiZora/HloImport/HloImport.h"
+#include "AoiZora/Support/CheckedMath.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -130,9 +131,13 @@ loadDumpCollectives(StringRef path, const Slice &slice, int64_t numDevices,
                      "': " + llvm::toString(dump.takeError()));
   for (const std::string &warning : dump->warnings)
     sink(MessageKind::Warning, "HLO dump '" + path + "': " + warning);
-  int64_t dumpDevices = dump->numPartitions * dump->replicaCount;
-  if (dumpDevices != numDevices)
-    return planError("HLO dump '" + path + "' runs on " + Twine(dumpDevices) +
+  // Checked: a huge replica_count must not wrap to the module's count.
+  std::optional<int64_t> dumpDevices =
+      aoizora::checkedMul(dump->numPartitions, dump->replicaCount);
+  if (!dumpDevices || *dumpDevices != numDevices)
+    return planError("HLO dump '" + path + "' runs on " +
+                     (dumpDevices ? Twine(*dumpDevices)
+                                  : Twine("more than 2^63")) +
                      " devices (num_partitions x replica_count) but the "
                      "module on " +
                      Twine(numDevices));

@@ -3,6 +3,7 @@
 #include "AoiZora/Planner/Candidates.h"
 
 #include "AoiZora/Cost/Roofline.h"
+#include "AoiZora/Support/CheckedMath.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -42,19 +43,51 @@ Mesh Candidate::toMesh(const Mesh &mesh) const {
   return result;
 }
 
-std::vector<Candidate> candidatesOf(const TensorGraph &graph,
-                                    int64_t numDevices) {
+llvm::Expected<std::vector<Candidate>> candidatesOf(const TensorGraph &graph,
+                                                    int64_t numDevices) {
   if (!graph.gspmdOnly)
     return enumerateCandidates(graph.mesh, numDevices);
   Candidate own;
   own.isModuleMesh = true;
   for (const sharding::MeshAxis &axis : graph.mesh.axes)
     own.sizes.push_back(axis.size);
-  return {own};
+  return std::vector<Candidate>{own};
 }
 
-std::vector<Candidate> enumerateCandidates(const Mesh &mesh,
-                                           int64_t numDevices) {
+int64_t countSizeAssignments(unsigned freeAxes, int64_t numDevices) {
+  if (numDevices < 1)
+    return 0;
+  if (freeAxes == 0)
+    return numDevices == 1 ? 1 : 0;
+  // Ordered factorisations into k factors: for each prime power p^e of n,
+  // the e factors of p go to k axes in C(e + k - 1, e) ways.
+  int64_t count = 1;
+  int64_t n = numDevices;
+  constexpr int64_t kSaturated = std::numeric_limits<int64_t>::max();
+  auto multiplyBy = [&](int64_t e) {
+    int64_t ways = 1; // C(k - 1 + e, e), exact at every step.
+    for (int64_t i = 1; i <= e && ways != kSaturated; ++i) {
+      std::optional<int64_t> next = checkedMul(ways, int64_t(freeAxes) - 1 + i);
+      ways = next ? *next / i : kSaturated;
+    }
+    count = saturatingMul(count, ways);
+  };
+  for (int64_t p = 2; p * p <= n; ++p) {
+    int64_t e = 0;
+    while (n % p == 0) {
+      n /= p;
+      ++e;
+    }
+    if (e)
+      multiplyBy(e);
+  }
+  if (n > 1)
+    multiplyBy(1);
+  return count;
+}
+
+llvm::Expected<std::vector<Candidate>> enumerateCandidates(const Mesh &mesh,
+                                                           int64_t numDevices) {
   std::vector<Candidate> out;
   llvm::SmallVector<int64_t, 4> own;
   for (const sharding::MeshAxis &axis : mesh.axes)
@@ -65,9 +98,35 @@ std::vector<Candidate> enumerateCandidates(const Mesh &mesh,
     out.push_back(c);
     return out;
   }
+  // Which axes take part; size-1 axes are pinned only when needed to stay
+  // within the limit.
+  llvm::SmallVector<bool, 4> free(mesh.axes.size(), true);
+  unsigned numFree = mesh.axes.size();
+  if (countSizeAssignments(numFree, numDevices) > limits::kMaxCandidates) {
+    for (auto [i, axis] : llvm::enumerate(mesh.axes))
+      if (axis.size == 1 && numFree > 1) {
+        free[i] = false;
+        --numFree;
+      }
+    int64_t count = countSizeAssignments(numFree, numDevices);
+    if (count > limits::kMaxCandidates)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "the mesh's " + llvm::Twine(numFree) + " axes (of size > 1) over " +
+              llvm::Twine(numDevices) + " devices give " +
+              (count == std::numeric_limits<int64_t>::max()
+                   ? std::string("more than 2^63")
+                   : std::to_string(count)) +
+              " candidate meshes, more than the limit of " +
+              llvm::Twine(limits::kMaxCandidates));
+  }
+  unsigned lastFree = 0;
+  for (unsigned i = 0; i < free.size(); ++i)
+    if (free[i])
+      lastFree = i;
   llvm::SmallVector<int64_t, 4> sizes(mesh.axes.size(), 1);
   std::function<void(unsigned, int64_t)> rec = [&](unsigned k, int64_t left) {
-    if (k + 1 == sizes.size()) {
+    if (k == lastFree) {
       sizes[k] = left;
       Candidate c;
       c.sizes = sizes;
@@ -75,6 +134,8 @@ std::vector<Candidate> enumerateCandidates(const Mesh &mesh,
       out.push_back(std::move(c));
       return;
     }
+    if (!free[k])
+      return rec(k + 1, left);
     for (int64_t s = 1; s <= left; ++s)
       if (left % s == 0) {
         sizes[k] = s;

@@ -2,6 +2,8 @@
 
 #include "AoiZora/Planner/Graph.h"
 
+#include "AoiZora/Support/CheckedMath.h"
+
 #include "llvm/ADT/STLExtras.h"
 
 namespace aoizora::planner {
@@ -74,10 +76,8 @@ std::string ShardingState::str() const {
 }
 
 int64_t Tensor::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
+  // Saturating: a hostile shape must not wrap to a small element count.
+  return saturatingProduct(shape);
 }
 
 llvm::StringRef stringifyOpKind(OpKind kind) {

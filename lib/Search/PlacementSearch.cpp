@@ -162,8 +162,17 @@ Placement embed(const Slice &slice, ArrayRef<int64_t> meshShape,
 
 SmallVector<Embedding> enumerateEmbeddings(const Slice &slice,
                                            ArrayRef<int64_t> meshShape) {
-  SmallVector<unsigned, 4> axisOrder(meshShape.size());
-  std::iota(axisOrder.begin(), axisOrder.end(), 0);
+  // Only axes of size > 1 change the flattening: size-1 axes stay minor-most
+  // in a fixed order, so a mesh with many of them does not ask for the
+  // factorial of its axis count (issue 15).
+  SmallVector<unsigned, 4> axisOrder, sizeOneAxes;
+  for (auto [i, size] : enumerate(meshShape))
+    (size == 1 ? sizeOneAxes : axisOrder).push_back(i);
+  auto withSizeOneAxes = [&] {
+    SmallVector<unsigned, 4> order = axisOrder;
+    order.append(sizeOneAxes.begin(), sizeOneAxes.end());
+    return order;
+  };
   SmallVector<unsigned, 3> dimOrder(slice.numDims());
   std::iota(dimOrder.begin(), dimOrder.end(), 0);
   const Traversal kTraversals[] = {Traversal::Linear, Traversal::Snake,
@@ -177,7 +186,7 @@ SmallVector<Embedding> enumerateEmbeddings(const Slice &slice,
     SmallVector<unsigned, 3> dims = dimOrder;
     do {
       for (unsigned choice = 0; choice < numTraversalChoices; ++choice) {
-        Embedding embedding{axisOrder, dims, {}};
+        Embedding embedding{withSizeOneAxes(), dims, {}};
         for (unsigned i = 0, c = choice; i < dims.size(); ++i, c /= 3)
           embedding.traversals.push_back(kTraversals[c % 3]);
         result.push_back(std::move(embedding));

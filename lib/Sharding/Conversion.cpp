@@ -12,6 +12,8 @@
 
 #include "AoiZora/Sharding/Conversion.h"
 
+#include "AoiZora/Support/Limits.h"
+
 #include "llvm/ADT/STLExtras.h"
 
 #include <numeric>
@@ -212,6 +214,11 @@ Expected<TileMap> aoizora::sharding::tileMapOf(const HloSharding &sharding,
                                                int64_t numDevices,
                                                int64_t rank) {
   using Kind = HloSharding::Kind;
+  // One entry per device: bound the table before allocating it.
+  if (numDevices < 0 || numDevices > limits::kMaxDevices)
+    return makeError("a tile map over " + Twine(numDevices) +
+                     " devices exceeds the limit of " +
+                     limits::kMaxDevicesText + " devices");
   TileMap map;
   map.tileCounts.assign(rank, 1);
   map.deviceTiles.assign(numDevices, std::nullopt);

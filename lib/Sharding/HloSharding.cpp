@@ -10,6 +10,8 @@
 
 #include "Cursor.h"
 
+#include "AoiZora/Support/CheckedMath.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -19,9 +21,9 @@ using namespace llvm;
 using namespace aoizora::sharding;
 using aoizora::sharding::detail::Cursor;
 
+/// Saturating: parsed tile assignments are within aoizora::limits::kMaxDevices.
 static int64_t product(ArrayRef<int64_t> values) {
-  return std::accumulate(values.begin(), values.end(), int64_t(1),
-                         std::multiplies<int64_t>());
+  return aoizora::saturatingProduct(values);
 }
 
 static Error makeError(const Twine &msg) {
@@ -262,7 +264,12 @@ public:
 private:
   Cursor c;
 
-  Expected<HloSharding> parseSharding() {
+  Expected<HloSharding> parseSharding(unsigned depth = 0) {
+    if (depth >= aoizora::limits::kMaxNestingDepth)
+      return c.errorAt(c.position(),
+                       "tuple shardings nest deeper than " +
+                           Twine(aoizora::limits::kMaxNestingDepth) +
+                           " levels, the limit");
     AZ_TRY(c.expect("{"));
     c.skipSpace();
     // `{` followed by `{` or `}` is a tuple (ParseSharding).
@@ -271,7 +278,7 @@ private:
     std::vector<HloSharding> elements;
     if (!c.consume("}")) {
       do {
-        Expected<HloSharding> e = parseSharding();
+        Expected<HloSharding> e = parseSharding(depth + 1);
         if (!e)
           return e.takeError();
         elements.push_back(std::move(*e));
@@ -298,6 +305,10 @@ private:
     if (tiles.dims.empty() ||
         any_of(tiles.dims, [](int64_t d) { return d < 1; }))
       return c.errorAt(start, "tile assignment dims must be positive");
+    if (Expected<int64_t> n =
+            aoizora::deviceCountOf(tiles.dims, "tile assignment dims");
+        !n)
+      return c.errorAt(start, toString(n.takeError()));
     if (c.consume("<=")) {
       IotaSpec iota;
       Expected<SmallVector<int64_t>> reshape = parseBracketList();
@@ -320,6 +331,10 @@ private:
       if (iota.reshapeDims.empty() ||
           any_of(iota.reshapeDims, [](int64_t d) { return d < 1; }))
         return c.errorAt(start, "iota reshape dims must be positive");
+      if (Expected<int64_t> n =
+              aoizora::deviceCountOf(iota.reshapeDims, "iota reshape dims");
+          !n)
+        return c.errorAt(start, toString(n.takeError()));
       if (iota.perm.size() != iota.reshapeDims.size() ||
           !isPermutationOfIota(iota.perm))
         return c.errorAt(start, "iota transpose must be a permutation of the "
@@ -336,6 +351,9 @@ private:
       if (!d)
         return d.takeError();
       tiles.devices.push_back(*d);
+      // The dims allow at most kMaxDevices; stop reading a longer list.
+      if (static_cast<int64_t>(tiles.devices.size()) > tiles.numElements())
+        break;
     } while (c.consume(","));
     if (static_cast<int64_t>(tiles.devices.size()) != tiles.numElements())
       return c.errorAt(start, "tile assignment has " +
@@ -634,6 +652,14 @@ static Expected<HloSharding> relabel(const HloSharding &s,
       sortGroups(after, s.tiles.dims.back());
     if (after == before)
       return s;
+    // A tile assignment holds exactly the devices 0..N-1 (the parser's
+    // rule, XLA's too): a sigma that moves a smaller sharding onto other
+    // ids has no text that would read back (found by fuzzing).
+    if (!isPermutationOfIota(after))
+      return makeError("relabelling moves the " + Twine(after.size()) +
+                       " devices of '" + printHloSharding(s) +
+                       "' outside 0.." + Twine(after.size() - 1) +
+                       ", which a tile assignment cannot express");
     HloSharding out = s;
     out.tiles.iota = findIotaForm(s.tiles.dims, after);
     out.tiles.devices.clear();

@@ -10,6 +10,8 @@
 
 #include "Cursor.h"
 
+#include "AoiZora/Support/CheckedMath.h"
+
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -26,9 +28,11 @@ using aoizora::sharding::detail::Cursor;
 //===----------------------------------------------------------------------===//
 
 int64_t Mesh::numDevices() const {
+  // Parsed meshes are within aoizora::limits::kMaxDevices; saturating keeps a
+  // mesh built in code from wrapping to a small count.
   int64_t n = 1;
   for (const MeshAxis &axis : axes)
-    n *= axis.size;
+    n = aoizora::saturatingMul(n, axis.size);
   return n;
 }
 
@@ -75,6 +79,7 @@ static Expected<Mesh> parseMeshBody(Cursor &c) {
   Mesh mesh;
   AZ_TRY(c.expect("<"));
   AZ_TRY(c.expect("["));
+  size_t axesStart = c.position();
   if (!c.consume("]")) {
     do {
       MeshAxis axis;
@@ -91,14 +96,29 @@ static Expected<Mesh> parseMeshBody(Cursor &c) {
     } while (c.consume(","));
     AZ_TRY(c.expect("]"));
   }
+  // Bound the device count before anything sizes a table by it (sizes below
+  // 1 are verifyMesh's to report).
+  if (all_of(mesh.axes, [](const MeshAxis &a) { return a.size >= 1; })) {
+    SmallVector<int64_t> sizes;
+    for (const MeshAxis &axis : mesh.axes)
+      sizes.push_back(axis.size);
+    if (Expected<int64_t> n = aoizora::deviceCountOf(sizes, "mesh axis sizes");
+        !n)
+      return c.errorAt(axesStart, toString(n.takeError()));
+  }
   if (c.consume(",")) {
     if (!c.consumeKeyword("device_ids"))
       return c.error("'device_ids'");
     AZ_TRY(c.expect("="));
     AZ_TRY(c.expect("["));
+    size_t idsStart = c.position();
     Expected<SmallVector<int64_t>> ids = c.parseIntList("]");
     if (!ids)
       return ids.takeError();
+    if (static_cast<int64_t>(ids->size()) > aoizora::limits::kMaxDevices)
+      return c.errorAt(idsStart, Twine("device_ids lists more than ") +
+                                     aoizora::limits::kMaxDevicesText +
+                                     " devices, the limit");
     AZ_TRY(c.expect("]"));
     mesh.deviceIds = std::move(*ids);
   }
@@ -561,6 +581,9 @@ struct ShardingVerifier {
         if (sub.size <= 1)
           return verifyError("sub-axis sizes must be greater than 1: " +
                              ref.str());
+        if (!aoizora::checkedMul(sub.preSize, sub.size))
+          return verifyError("sub-axis pre-size times size " +
+                             toString(aoizora::overflowError(ref.str())));
         if (full % sub.nextPreSize() != 0)
           return verifyError("sub-axis next pre-size " +
                              Twine(sub.nextPreSize()) +

@@ -6,6 +6,9 @@
 
 #include "AoiZora/Topology/Placement.h"
 
+#include "AoiZora/Support/InputFile.h"
+#include "AoiZora/Support/Limits.h"
+
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -168,6 +171,8 @@ Expected<Placement> Placement::fromJSON(const Slice &slice,
 
 Expected<Placement> Placement::fromJSONText(const Slice &slice,
                                             StringRef text) {
+  if (Error err = aoizora::checkJsonNesting(text))
+    return makeError("topology file: " + toString(std::move(err)));
   Expected<json::Value> value = json::parse(text);
   if (!value)
     return makeError("topology file is not valid JSON: " +
@@ -176,11 +181,10 @@ Expected<Placement> Placement::fromJSONText(const Slice &slice,
 }
 
 Expected<Placement> Placement::fromFile(const Slice &slice, StringRef path) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
-      MemoryBuffer::getFile(path, /*IsText=*/true);
+  Expected<std::unique_ptr<MemoryBuffer>> buffer = aoizora::readInputFile(
+      path, aoizora::limits::kMaxJsonFileBytes, "topology file");
   if (!buffer)
-    return makeError("cannot read topology file '" + path +
-                     "': " + buffer.getError().message());
+    return buffer.takeError();
   Expected<Placement> p = fromJSONText(slice, (*buffer)->getBuffer());
   if (!p)
     return makeError(path + ": " + toString(p.takeError()));

@@ -20,6 +20,8 @@
 
 #include "AoiZora/Topology/Slice.h"
 
+#include "AoiZora/Support/CheckedMath.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
@@ -191,9 +193,9 @@ bool Slice::isValidShape(const ChipSpec &chip, ArrayRef<int> shape) {
     return true;
   // [CT-v5p]: the table shows "most (but not all) full cube shapes"; accept
   // any multiple of the 4x4x4 cube up to the largest slice.
-  unsigned n = shape[0] * shape[1] * shape[2];
+  int64_t n = saturatingProduct({shape[0], shape[1], shape[2]});
   return all_of(shape, [](int e) { return e % 4 == 0; }) &&
-         n <= maxChips(chip.generation);
+         n <= int64_t(maxChips(chip.generation));
 }
 
 SmallVector<SmallVector<int, 3>> Slice::listedShapes(const ChipSpec &chip) {
@@ -220,6 +222,13 @@ Expected<Slice> Slice::create(const ChipSpec &chip, ArrayRef<int> shape,
     return makeError("wrap list has " + Twine(wrap.size()) +
                      " entries for a slice of " + Twine(shape.size()) +
                      " dimensions");
+  // Bound the device count before the coordinate table is sized by it.
+  SmallVector<int64_t, 4> sizes(shape.begin(), shape.end());
+  sizes.push_back(chip.tensorCores);
+  if (Expected<int64_t> n =
+          deviceCountOf(sizes, "slice extents times cores per chip");
+      !n)
+    return n.takeError();
   SmallVector<bool, 3> w = wrap.empty()
                                ? defaultWrap(chip, shape)
                                : SmallVector<bool, 3>(wrap.begin(), wrap.end());

@@ -2,6 +2,8 @@
 
 #include "Plan.h"
 
+#include "AoiZora/Support/CheckedMath.h"
+
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/WithColor.h"
@@ -56,6 +58,14 @@ static std::vector<std::pair<std::string, int64_t>> parseMesh(StringRef text) {
         fail("--mesh: axis '" + name + "' appears twice");
     mesh.push_back({name.str(), n});
   }
+  // The mesh becomes mhlo.num_partitions: bound it before anything wraps.
+  llvm::SmallVector<int64_t> sizes;
+  for (auto &a : mesh)
+    sizes.push_back(a.second);
+  if (llvm::Expected<int64_t> n =
+          aoizora::deviceCountOf(sizes, "--mesh: the axis sizes");
+      !n)
+    fail(llvm::toString(n.takeError()));
   return mesh;
 }
 
@@ -196,6 +206,12 @@ Plan makePlan(const GenOptions &o) {
   // does (ref §1.2: seq_len = ceil(S/sp)*sp).
   int64_t tokenShards = p.size(p.tokenAxes());
   p.S = (p.rawS + tokenShards - 1) / tokenShards * tokenShards;
+  // The largest tensor stage 1 sizes is the unfused attention scores
+  // [B, H, S, S] in f32: its byte count must fit in 64 bits.
+  if (!aoizora::checkedProduct({p.B, p.model.H, p.S, p.S, 4}))
+    fail("--tokens " + std::to_string(p.rawS) +
+         ": the attention scores [B, H, S, S] of " + std::to_string(p.S) +
+         " tokens have a byte count that overflows 64-bit arithmetic");
   auto check = [&](StringRef what, int64_t value, const AxisList &axes,
                    StringRef why) {
     int64_t n = p.size(axes);

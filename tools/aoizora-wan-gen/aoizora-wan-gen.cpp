@@ -129,6 +129,14 @@ int main(int argc, char **argv) {
     return 1;
   }
   out << text;
+  out.close();
+  if (std::error_code writeError = out.error()) {
+    out.clear_error();
+    llvm::WithColor::error(llvm::errs(), "aoizora-wan-gen")
+        << "cannot write '" << outputOpt << "': " << writeError.message()
+        << "\n";
+    return 1;
+  }
   return 0;
 }
 

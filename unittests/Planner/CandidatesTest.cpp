@@ -34,7 +34,7 @@ using Groups = SmallVector<SmallVector<unsigned, 16>, 4>;
 TEST(Candidates, EnumeratesEveryFactorisation) {
   sharding::Mesh mesh;
   mesh.axes = {{"x", 2}, {"y", 4}};
-  std::vector<Candidate> c = enumerateCandidates(mesh, 8);
+  std::vector<Candidate> c = cantFail(enumerateCandidates(mesh, 8));
   ASSERT_EQ(c.size(), 4u);
   EXPECT_EQ(c[0].label(mesh), "x=1,y=8");
   EXPECT_EQ(c[1].label(mesh), "x=2,y=4");
@@ -43,7 +43,7 @@ TEST(Candidates, EnumeratesEveryFactorisation) {
   EXPECT_EQ(c[3].label(mesh), "x=8,y=1");
   // Three axes on 16 devices: C(4+2, 2) = 15 ordered factorisations.
   mesh.axes = {{"cfg", 2}, {"sp", 4}, {"tp", 2}};
-  EXPECT_EQ(enumerateCandidates(mesh, 16).size(), 15u);
+  EXPECT_EQ(cantFail(enumerateCandidates(mesh, 16)).size(), 15u);
 }
 
 TEST(Candidates, GroupsOverAxes) {
@@ -100,7 +100,7 @@ TEST(Estimate, DotAndAllGatherByHand) {
   PropagationResult res = propagate(dg.g);
   Slice s = slice("generic:4");
   Placement p = Placement::defaultFor(s);
-  std::vector<Candidate> cands = enumerateCandidates(dg.g.mesh, 4);
+  std::vector<Candidate> cands = cantFail(enumerateCandidates(dg.g.mesh, 4));
   ASSERT_EQ(cands.size(), 3u); // x=1,y=4  x=2,y=2  x=4,y=1
 
   // x=4: FLOPs 2 * 256 * 1024 * 1024 = 536870912 -> 5.36870912 us at 1e14
@@ -196,7 +196,7 @@ TEST(Estimate, ReplicatedBigWeightIsRejectedOnMemory) {
   PropagationResult res = propagate(g);
   Slice s = slice("generic:4");
   Placement p = Placement::defaultFor(s);
-  std::vector<Candidate> cands = enumerateCandidates(g.mesh, 4);
+  std::vector<Candidate> cands = cantFail(enumerateCandidates(g.mesh, 4));
   CandidateEstimate replicated = estimateCandidate(g, res, cands[0], s, p, {});
   EXPECT_TRUE(replicated.rejected);
   EXPECT_EQ(replicated.rejectReason,
@@ -285,4 +285,41 @@ TEST(Estimate, AsyncOverlapByHand) {
   EXPECT_DOUBLE_EQ(e.stepSeconds(OverlapMode::Async), 9);
   EXPECT_EQ(parseOverlapMode("async"), OverlapMode::Async);
   EXPECT_EQ(parseOverlapMode("eager"), std::nullopt);
+}
+
+TEST(Candidates, CountsOrderedFactorisations) {
+  EXPECT_EQ(countSizeAssignments(3, 16), 15);
+  EXPECT_EQ(countSizeAssignments(2, 8), 4);
+  EXPECT_EQ(countSizeAssignments(1, 12), 1);
+  EXPECT_EQ(countSizeAssignments(0, 1), 1);
+  // 2000 axes over 8 devices: C(2002, 3), far too many to list.
+  EXPECT_EQ(countSizeAssignments(2000, 8), int64_t(2002) * 2001 * 2000 / 6);
+  EXPECT_EQ(countSizeAssignments(5000, int64_t(1) << 20),
+            std::numeric_limits<int64_t>::max());
+}
+
+TEST(Candidates, SizeOneAxesStayOneBeyondTheLimit) {
+  // Many size-1 axes: C(n+2, 3) candidates if they were free; they shard
+  // nothing, so they are pinned and only the real axes vary.
+  sharding::Mesh mesh;
+  for (int i = 0; i < 2000; ++i)
+    mesh.axes.push_back({"u" + std::to_string(i), 1});
+  mesh.axes.push_back({"x", 2});
+  mesh.axes.push_back({"y", 4});
+  std::vector<Candidate> c = cantFail(enumerateCandidates(mesh, 8));
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].sizes.back(), 8);
+  EXPECT_EQ(
+      llvm::count_if(c, [](const Candidate &x) { return x.isModuleMesh; }), 1);
+}
+
+TEST(Candidates, TooManyCandidatesIsAnError) {
+  sharding::Mesh mesh;
+  for (int i = 0; i < 20; ++i)
+    mesh.axes.push_back({"a" + std::to_string(i), 2});
+  llvm::Expected<std::vector<Candidate>> c =
+      enumerateCandidates(mesh, int64_t(1) << 20);
+  ASSERT_FALSE(c);
+  EXPECT_NE(toString(c.takeError()).find("more than the limit of 100000"),
+            std::string::npos);
 }

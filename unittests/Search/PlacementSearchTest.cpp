@@ -81,6 +81,19 @@ TEST(PlacementSearchTest, EnumeratesEveryAxisOrderDimOrderAndTraversal) {
   EXPECT_EQ(enumerateEmbeddings(slice, {2, 4, 2}).size(), 6u * 2 * 9);
 }
 
+TEST(PlacementSearchTest, SizeOneAxesDoNotMultiplyTheEmbeddings) {
+  // 300 size-1 axes used to ask for 302! axis orders (out of memory); they
+  // do not change the flattening, so only x and y are permuted.
+  Slice slice = parseSlice("v5e:2x4");
+  llvm::SmallVector<int64_t> shape(300, 1);
+  shape.push_back(2);
+  shape.push_back(4);
+  llvm::SmallVector<Embedding> embeddings = enumerateEmbeddings(slice, shape);
+  EXPECT_EQ(embeddings.size(), 2u * 2 * 9);
+  for (const Embedding &e : embeddings)
+    EXPECT_EQ(e.axisOrder.size(), shape.size());
+}
+
 TEST(PlacementSearchTest, RingPermuteOnOpenTwoByFourFindsOneHopRing) {
   // The 8-device ring on the open 2x4 mesh. Default order: the wrap-back
   // message 7 -> 0 goes (1,3) -> (0,3) -> (0,2) -> (0,1) -> (0,0), 4 hops,

@@ -10,20 +10,11 @@
 #define AOIZORA_IR_DEVICERELABEL_H
 
 #include "AoiZora/IR/ModuleShardings.h"
+#include "AoiZora/Support/DeviceOrder.h"
 
 #include "llvm/Support/Error.h"
 
 namespace aoizora {
-
-/// Parses a comma-separated device order such as "0,2,1,3".
-llvm::Expected<llvm::SmallVector<int64_t>> parseDeviceOrder(llvm::StringRef text);
-
-/// Reads the "device_order" array of a JSON plan file.
-llvm::Expected<llvm::SmallVector<int64_t>>
-readDeviceOrderFromPlan(llvm::StringRef path);
-
-/// Checks that \p order is a permutation of 0..numDevices-1.
-llvm::Error verifyDeviceOrder(llvm::ArrayRef<int64_t> order, int64_t numDevices);
 
 /// Refuses modules whose meaning a relabelling would change (ops that read
 /// their own device id, meshes of different device counts). Emits an error

@@ -91,10 +91,12 @@ llvm::SmallVector<ShardingSite, 0> collectShardingSites(mlir::ModuleOp module);
 /// Names of the explicit StableHLO collectives that carry device groups.
 bool isCollectiveWithReplicaGroups(llvm::StringRef opName);
 
-/// Reads a dense integer attribute as rows of ids (e.g. replica groups).
-/// Returns failure for anything that is not a 2-D integer elements attribute.
+/// Reads a dense integer attribute as rows of ids (e.g. replica groups), each
+/// by value in its own width and signedness. Returns failure for anything
+/// that is not a 2-D integer elements attribute, for `i1` elements and for
+/// values outside int64_t; \p reason, if given, then says which.
 mlir::FailureOr<llvm::SmallVector<llvm::SmallVector<int64_t>>>
-readDeviceGroups(mlir::Attribute attr);
+readDeviceGroups(mlir::Attribute attr, std::string *reason = nullptr);
 
 /// Splits the `{name = value, ...}` text of a round-trip mesh dictionary into
 /// (name, value text) pairs, respecting brackets and quotes.

@@ -38,15 +38,22 @@ struct Candidate {
 /// Every assignment of sizes >= 1 to the axes of \p mesh whose product is
 /// \p numDevices, in lexicographic order of the sizes; the module's own
 /// sizes are flagged (and added if their product differs). A mesh without
-/// axes gives one candidate, the module's own tiling.
-std::vector<Candidate> enumerateCandidates(const sharding::Mesh &mesh,
-                                           int64_t numDevices);
+/// axes gives one candidate, the module's own tiling. When that would be
+/// more than limits::kMaxCandidates, axes of size 1 in \p mesh stay 1 (they
+/// shard nothing, and each free one multiplies the count); if the count is
+/// still above the limit, an error says so before anything is enumerated.
+llvm::Expected<std::vector<Candidate>>
+enumerateCandidates(const sharding::Mesh &mesh, int64_t numDevices);
+
+/// How many candidates enumerateCandidates would list with \p freeAxes axes
+/// free over \p numDevices devices (saturating at INT64_MAX).
+int64_t countSizeAssignments(unsigned freeAxes, int64_t numDevices);
 
 /// The candidates of \p graph: every size assignment of its mesh's axes, or
 /// only the module's own tiling for a GSPMD-only module (whose prime-factor
 /// mesh is a reading aid, not a choice the program made).
-std::vector<Candidate> candidatesOf(const TensorGraph &graph,
-                                    int64_t numDevices);
+llvm::Expected<std::vector<Candidate>> candidatesOf(const TensorGraph &graph,
+                                                    int64_t numDevices);
 
 /// The replica groups over logical device ids of a collective over
 /// \p axes on \p mesh: devices whose mesh coordinates differ only along

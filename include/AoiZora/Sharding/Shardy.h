@@ -14,6 +14,8 @@
 #ifndef AOIZORA_SHARDING_SHARDY_H
 #define AOIZORA_SHARDING_SHARDY_H
 
+#include "AoiZora/Support/CheckedMath.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
@@ -90,8 +92,9 @@ struct SubAxis {
   int64_t preSize = 1;
   int64_t size = 1;
 
-  /// preSize * size: the pre-size of the sub-axis that would follow.
-  int64_t nextPreSize() const { return preSize * size; }
+  /// preSize * size: the pre-size of the sub-axis that would follow
+  /// (saturated; verifyTensorSharding rejects an overflowing pair).
+  int64_t nextPreSize() const { return saturatingMul(preSize, size); }
   bool operator==(const SubAxis &o) const {
     return preSize == o.preSize && size == o.size;
   }
