@@ -192,7 +192,7 @@ Expected<Slice> Slice::create(const ChipSpec &chip, ArrayRef<int> shape,
                                ? defaultWrap(chip, shape)
                                : SmallVector<bool, 3>(wrap.begin(), wrap.end());
   Slice s;
-  s.chipSpec = &chip;
+  s.spec = chip;
   s.dims = shape.size();
   s.chips = 1;
   for (unsigned d = 0; d < shape.size(); ++d) {
@@ -242,11 +242,12 @@ Expected<Slice> Slice::parse(StringRef spec) {
     return create(**chip, *shape);
   }
 
-  SmallVector<StringRef, 3> parts;
+  SmallVector<StringRef, 4> parts;
   text.split(parts, ':');
-  if (parts.size() < 2 || parts.size() > 3)
+  if (parts.size() < 2 || parts.size() > 4)
     return makeError("cannot parse slice '" + spec +
-                     "': expected <gen>:<shape>[:wrap=...]");
+                     "': expected <gen>:<shape>[:wrap=...]"
+                     "[:devices-per-chip=N]");
   Expected<const ChipSpec *> chip = lookupChipSpec(parts[0]);
   if (!chip)
     return chip.takeError();
@@ -257,17 +258,38 @@ Expected<Slice> Slice::parse(StringRef spec) {
     return makeError("'" + parts[1] + "' is not a supported " + (*chip)->name +
                      " slice shape");
   SmallVector<bool, 3> wrap;
-  if (parts.size() == 3) {
-    StringRef opt = parts[2];
-    if (!opt.consume_front("wrap="))
+  std::optional<unsigned> perChip;
+  for (StringRef opt : ArrayRef(parts).drop_front(2)) {
+    if (opt.consume_front("wrap=")) {
+      Expected<SmallVector<bool, 3>> w = parseWrap(opt);
+      if (!w)
+        return w.takeError();
+      wrap = *w;
+    } else if (opt.consume_front("devices-per-chip=")) {
+      unsigned n;
+      if (opt.getAsInteger(10, n))
+        return makeError("devices-per-chip '" + opt + "' is not a number");
+      perChip = n;
+    } else {
       return makeError("unknown slice option '" + opt +
-                       "' (expected wrap=...)");
-    Expected<SmallVector<bool, 3>> w = parseWrap(opt);
-    if (!w)
-      return w.takeError();
-    wrap = *w;
+                       "' (expected wrap=... or devices-per-chip=N)");
+    }
   }
-  return create(**chip, *shape, wrap);
+  Expected<Slice> slice = create(**chip, *shape, wrap);
+  if (!slice || !perChip)
+    return slice;
+  return slice->withDevicesPerChip(*perChip);
+}
+
+Expected<Slice> Slice::withDevicesPerChip(unsigned devices) const {
+  if (devices != 1 && devices != spec.tensorCores)
+    return makeError(Twine(spec.name) + " chips have " +
+                     Twine(spec.tensorCores) +
+                     " TensorCore(s), so devices-per-chip must be 1 or " +
+                     Twine(spec.tensorCores) + ", not " + Twine(devices));
+  Slice s = *this;
+  s.spec.devicesPerChip = devices;
+  return s;
 }
 
 bool Slice::contains(const ChipCoords &c) const {
@@ -389,12 +411,14 @@ SmallVector<RouteHop> Slice::route(unsigned src, unsigned dst) const {
 std::string Slice::str() const {
   std::string s;
   raw_string_ostream os(s);
-  os << chipSpec->name << ':';
+  os << spec.name << ':';
   for (unsigned d = 0; d < dims; ++d)
     os << (d ? "x" : "") << extents[d];
   os << ":wrap=";
   for (unsigned d = 0; d < dims; ++d)
     os << (d ? "," : "") << (wrapped[d] ? 1 : 0);
+  if (spec.devicesPerChip != getChipSpec(spec.generation).devicesPerChip)
+    os << ":devices-per-chip=" << spec.devicesPerChip;
   return s;
 }
 
