@@ -289,53 +289,85 @@ static void walkDigits(AxisWalk walk, ArrayRef<int64_t> sizes, int64_t index,
   snake(index);
 }
 
-Placement embedBlocks(const Slice &slice, ArrayRef<int64_t> meshShape,
-                      const BlockEmbedding &embedding) {
-  unsigned numDevices = slice.numDevices();
+/// The (chip * slots + slot) position of every logical id under a block
+/// embedding. Positions are linear in the coordinates, so each axis adds a
+/// precomputed term per index: cheap enough to run on thousands of
+/// embeddings before any is scored.
+static void blockPositions(const Slice &slice, ArrayRef<int64_t> meshShape,
+                           const BlockEmbedding &embedding,
+                           SmallVectorImpl<unsigned> &position) {
   unsigned dims = slice.numDims();
   unsigned slots = slice.chip().devicesPerChip;
   unsigned k = meshShape.size();
-  // Per dimension (and the core slot as dimension `dims`), the axes on it
-  // in axisOrder, with their part index.
-  SmallVector<SmallVector<std::pair<unsigned, unsigned>, 4>, 4> onDim(dims +
-                                                                      1);
-  for (unsigned axis : embedding.axisOrder)
-    for (auto [i, part] : enumerate(embedding.parts[axis]))
-      onDim[part.dim].push_back({axis, unsigned(i)});
-  SmallVector<SmallVector<int64_t, 4>, 4> sizes(k);
+  // Stride of one step along each dimension (the core slot is `dims`).
+  SmallVector<int64_t, 4> dimStride(dims + 1);
+  dimStride[dims] = 1;
+  int64_t stride = slots;
+  for (unsigned d = 0; d < dims; ++d) {
+    dimStride[d] = stride;
+    stride *= slice.extent(d);
+  }
+  // Within a dimension, a part's digit is worth the product of the parts
+  // after it (later axes in axisOrder are more minor).
+  SmallVector<SmallVector<int64_t, 4>, 4> weight(k);
   for (unsigned axis = 0; axis < k; ++axis)
+    weight[axis].assign(embedding.parts[axis].size(), 0);
+  SmallVector<int64_t, 4> below(dims + 1, 1);
+  for (unsigned axis : llvm::reverse(embedding.axisOrder))
+    for (auto [i, part] : enumerate(embedding.parts[axis])) {
+      weight[axis][i] = below[part.dim] * dimStride[part.dim];
+      below[part.dim] *= part.size;
+    }
+  SmallVector<SmallVector<int64_t, 0>, 4> term(k);
+  SmallVector<int64_t, 4> sizes, digits;
+  for (unsigned axis = 0; axis < k; ++axis) {
+    sizes.clear();
     for (const AxisPart &part : embedding.parts[axis])
-      sizes[axis].push_back(part.size);
-
-  SmallVector<unsigned> chipOf(numDevices), slotOf(numDevices);
-  SmallVector<int64_t, 4> coords(k);
-  SmallVector<SmallVector<int64_t, 4>, 4> digits(k);
-  for (unsigned logical = 0; logical < numDevices; ++logical) {
-    unsigned rest = logical;
-    for (int axis = int(k) - 1; axis >= 0; --axis) {
-      coords[axis] = rest % meshShape[axis];
-      rest /= meshShape[axis];
+      sizes.push_back(part.size);
+    term[axis].resize(meshShape[axis]);
+    for (int64_t index = 0; index < meshShape[axis]; ++index) {
+      walkDigits(embedding.walks[axis], sizes, index, digits);
+      int64_t t = 0;
+      for (unsigned j = 0; j < digits.size(); ++j)
+        t += digits[j] * weight[axis][j];
+      term[axis][index] = t;
     }
+  }
+  unsigned n = slice.numDevices();
+  position.resize(n);
+  SmallVector<int64_t, 4> coords(k, 0);
+  for (unsigned logical = 0; logical < n; ++logical) {
+    int64_t p = 0;
     for (unsigned axis = 0; axis < k; ++axis)
-      walkDigits(embedding.walks[axis], sizes[axis], coords[axis],
-                 digits[axis]);
-    ChipCoords chip = {0, 0, 0};
-    unsigned slot = 0;
-    for (unsigned d = 0; d <= dims; ++d) {
-      int64_t c = 0;
-      for (auto [axis, i] : onDim[d])
-        c = c * embedding.parts[axis][i].size + digits[axis][i];
-      if (d < dims)
-        chip[d] = int(c);
-      else
-        slot = unsigned(c);
+      p += term[axis][coords[axis]];
+    position[logical] = unsigned(p);
+    for (int axis = int(k) - 1; axis >= 0; --axis) {
+      if (++coords[axis] < meshShape[axis])
+        break;
+      coords[axis] = 0;
     }
-    chipOf[logical] = slice.chipAt(chip);
-    slotOf[logical] = slots > 1 ? slot : 0;
+  }
+}
+
+/// The placement of (chip * slots + slot) positions.
+static Placement placementOfPositions(const Slice &slice,
+                                      ArrayRef<unsigned> position) {
+  unsigned slots = slice.chip().devicesPerChip;
+  SmallVector<unsigned> chipOf, slotOf;
+  for (unsigned p : position) {
+    chipOf.push_back(p / slots);
+    slotOf.push_back(p % slots);
   }
   Expected<Placement> placement = Placement::fromChips(slice, chipOf, slotOf);
-  assert(placement && "a block embedding is a bijection onto the slice");
+  assert(placement && "positions are a bijection onto the slice");
   return std::move(*placement);
+}
+
+Placement embedBlocks(const Slice &slice, ArrayRef<int64_t> meshShape,
+                      const BlockEmbedding &embedding) {
+  SmallVector<unsigned> position;
+  blockPositions(slice, meshShape, embedding, position);
+  return placementOfPositions(slice, position);
 }
 
 std::vector<BlockEmbedding> enumerateBlockEmbeddings(const Slice &slice,
@@ -740,10 +772,8 @@ RankedPlacement Annealer::improve(const RankedPlacement &from,
 /// A hash of a placement's (chip, slot) list, to score each one once.
 static uint64_t hashPlacement(const Placement &placement) {
   uint64_t h = 1469598103934665603ull;
-  for (unsigned d = 0; d < placement.numDevices(); ++d) {
-    h = (h ^ (placement.chipOf(d) * 4 + placement.slotOf(d))) *
-        1099511628211ull;
-  }
+  for (unsigned d = 0; d < placement.numDevices(); ++d)
+    h = (h ^ placement.position(d)) * 1099511628211ull;
   return h;
 }
 
@@ -780,11 +810,16 @@ SearchResult searchPlacements(const Slice &slice, ArrayRef<int64_t> meshShape,
       candidates.push_back(RankedPlacement{std::move(placement), score,
                                            "structured: " + embedding.str()});
     }
+    SmallVector<unsigned> position;
     for (const BlockEmbedding &embedding : enumerateBlockEmbeddings(
              slice, meshShape, options.blockEmbeddingLimit)) {
-      Placement placement = embedBlocks(slice, meshShape, embedding);
-      if (!seen.insert(hashPlacement(placement)).second)
+      blockPositions(slice, meshShape, embedding, position);
+      uint64_t h = 1469598103934665603ull;
+      for (unsigned p : position)
+        h = (h ^ p) * 1099511628211ull;
+      if (!seen.insert(h).second)
         continue;
+      Placement placement = placementOfPositions(slice, position);
       PlacementScore score = scorer(placement);
       noteBest("blocks", score);
       candidates.push_back(

@@ -83,6 +83,10 @@ public:
   unsigned chipOf(unsigned device) const { return chipOf_[device]; }
   unsigned slotOf(unsigned device) const { return slotOf_[device]; }
   llvm::ArrayRef<unsigned> chips() const { return chipOf_; }
+  /// chipOf * devices per chip + slotOf: one number per (chip, slot).
+  unsigned position(unsigned device) const {
+    return chipOf_[device] * devicesPerChip + slotOf_[device];
+  }
   /// The device on \p chip in core slot \p slot.
   unsigned deviceAt(unsigned chip, unsigned slot = 0) const {
     return deviceAt_[chip * devicesPerChip + slot];
