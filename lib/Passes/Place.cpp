@@ -111,6 +111,7 @@ private:
     options.exhaustive = exhaustive;
     options.simulate = simulate;
     options.emitRemarks = emitRemarks;
+    options.auditRandom = auditRandom;
     MLIRContext *context = &getContext();
     options.parallelFor = [context](size_t n, function_ref<void(size_t)> body) {
       mlir::parallelFor(context, 0, n, body);

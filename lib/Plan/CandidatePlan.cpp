@@ -58,6 +58,7 @@ struct Job {
   std::string source;
   std::vector<RankedPlacement> seeds;
   MeshUtilsOrder meshUtils;
+  llvm::SmallVector<JaxOrder, 2> jaxOrders;
 };
 
 /// The state of one planCandidates call.
@@ -83,6 +84,9 @@ private:
   llvm::Error selectToPlace();
   llvm::Expected<PricedStep> collectivesOf(const CandidateEstimate &estimate);
   MeshUtilsOrder meshUtilsOf(const CandidateEstimate &estimate) const;
+  llvm::SmallVector<JaxOrder, 2>
+  jaxOrdersOf(const CandidateEstimate &estimate) const;
+  void audit();
   llvm::Error placeAll();
   llvm::Error addBaselines(llvm::StringRef name,
                            const CandidateEstimate *estimate, std::string note);
@@ -193,6 +197,12 @@ CandidatePlanner::meshUtilsOf(const CandidateEstimate &estimate) const {
                         estimate.candidate.toMesh(in.moduleMesh).deviceIds);
 }
 
+llvm::SmallVector<JaxOrder, 2>
+CandidatePlanner::jaxOrdersOf(const CandidateEstimate &estimate) const {
+  return jaxOrders(slice, assignment, estimate.candidate.sizes,
+                   estimate.candidate.toMesh(in.moduleMesh).deviceIds);
+}
+
 /// Collectives and seeds first (this reads dumps and may fail), then the
 /// searches, which are independent and pure, in parallel.
 llvm::Error CandidatePlanner::placeAll() {
@@ -214,6 +224,13 @@ llvm::Error CandidatePlanner::placeAll() {
           {*job.meshUtils.placement,
            scorePlacement(slice, *job.meshUtils.placement, job.step),
            "mesh_utils order"});
+    // Every order a JAX program may run the mesh on is a seed.
+    job.jaxOrders = jaxOrdersOf(*estimate);
+    for (const JaxOrder &order : job.jaxOrders)
+      if (order.placement)
+        job.seeds.push_back(
+            {*order.placement,
+             scorePlacement(slice, *order.placement, job.step), order.name});
     jobs.push_back(std::move(job));
   }
   std::vector<SearchResult> results(jobs.size());
@@ -241,11 +258,20 @@ llvm::Error CandidatePlanner::placeAll() {
     if (top.size() > keep)
       top.erase(top.begin() + keep, top.end());
     RankedPlacement best = top.front();
-    plan.placed.push_back(PlacedCandidate{
-        *job.estimate, best, job.source,
-        step(*job.estimate, best.score.seconds),
-        job.seeds.front().score.seconds, std::move(job.step), result.evaluated,
-        std::move(job.meshUtils), std::move(top)});
+    PlacedCandidate placed{*job.estimate,
+                           best,
+                           job.source,
+                           step(*job.estimate, best.score.seconds),
+                           job.seeds.front().score.seconds,
+                           std::move(job.step),
+                           result.evaluated,
+                           std::move(job.meshUtils),
+                           std::move(top)};
+    placed.jaxOrders = std::move(job.jaxOrders);
+    placed.commLowerBound = stepLowerBoundSeconds(slice, placed.collectives);
+    placed.stepLowerBound = step(*job.estimate, placed.commLowerBound);
+    placed.bestBySource = result.bestBySource;
+    plan.placed.push_back(std::move(placed));
   }
   std::stable_sort(plan.placed.begin(), plan.placed.end(),
                    [](const PlacedCandidate &a, const PlacedCandidate &b) {
@@ -287,22 +313,43 @@ llvm::Error CandidatePlanner::addBaselines(llvm::StringRef name,
                                            std::string note) {
   std::vector<WeightedCollective> collectives;
   MeshUtilsOrder meshUtils;
+  llvm::SmallVector<JaxOrder, 2> orders;
   auto placed = llvm::find_if(plan.placed, [&](const PlacedCandidate &p) {
     return p.estimate.candidate.sizes == estimate->candidate.sizes;
   });
   if (placed != plan.placed.end()) {
     collectives = placed->collectives;
     meshUtils = placed->meshUtils;
+    orders = placed->jaxOrders;
   } else {
     llvm::Expected<PricedStep> priced = collectivesOf(*estimate);
     if (!priced)
       return priced.takeError();
     collectives = std::move(priced->collectives);
     meshUtils = meshUtilsOf(*estimate);
+    orders = jaxOrdersOf(*estimate);
   }
-  if (llvm::Error err = addBaseline(name.str(), *estimate, assignment,
-                                    "module order", collectives, note))
+  if (llvm::Error err = addBaseline(
+          name.str(), *estimate, assignment, "module order", collectives,
+          note.empty() ? "sorted ids" : note + "; sorted ids"))
     return err;
+  // The jax.devices() list order and jax.make_mesh's.
+  for (const JaxOrder &order : orders) {
+    std::string full = (name + " + " + order.name).str();
+    if (!order.placement) {
+      std::string none = "baseline " + full + ": none (" + order.note + ")";
+      sink(MessageKind::Remark, none);
+      plan.unplaced.push_back(std::move(none));
+      continue;
+    }
+    std::string orderNote = note;
+    if (!orderNote.empty())
+      orderNote += "; ";
+    if (llvm::Error err =
+            addBaseline(full, *estimate, *order.placement, order.name,
+                        collectives, orderNote + order.note))
+      return err;
+  }
   if (meshUtils.placement) {
     if (!note.empty() && !meshUtils.note.empty())
       note += "; ";
@@ -349,6 +396,22 @@ llvm::Error CandidatePlanner::simulatePlan() {
   return llvm::Error::success();
 }
 
+/// What a reviewer checks the search against, for the winner's collectives:
+/// random placements and, on slices of at most 8 devices, every placement.
+void CandidatePlanner::audit() {
+  const PlacedCandidate &winner = plan.winner();
+  PlanAudit audit;
+  audit.randomPlacements = options.auditRandom;
+  audit.randomBestSeconds =
+      bestRandomPlacement(slice, winner.collectives, options.auditRandom)
+          .score.seconds;
+  if (slice.numDevices() <= 8)
+    audit.exhaustiveSeconds = exhaustiveSearch(slice, winner.collectives, 1)
+                                  .ranked.front()
+                                  .score.seconds;
+  plan.audit = audit;
+}
+
 void CandidatePlanner::reportRanking() {
   const PlacedCandidate &winner = plan.winner();
   for (auto [rank, p] : llvm::enumerate(plan.placed))
@@ -359,7 +422,8 @@ void CandidatePlanner::reportRanking() {
              formatSeconds(p.best.score.seconds) + " placed, " +
              formatSeconds(p.moduleOrderCommSeconds) +
              " on the module order) with " + p.best.origin + "; collectives " +
-             p.source);
+             p.source + "; communication lower bound " +
+             formatSeconds(p.commLowerBound));
   for (const Baseline &b : plan.baselines) {
     double ratio =
         winner.stepSeconds > 0 ? b.seconds / winner.stepSeconds : 1.0;
@@ -409,6 +473,8 @@ llvm::Expected<CandidatePlan> CandidatePlanner::run() {
       return std::move(err);
   if (options.emitRemarks)
     reportRanking();
+  if (options.auditRandom > 0)
+    audit();
   const PlacedCandidate &winner = plan.winner();
   plan.chosenMesh = winner.estimate.candidate.toMesh(in.moduleMesh);
   plan.sigma = relabellingFor(assignment, winner.best.placement);

@@ -89,6 +89,17 @@ static void addBaselines(const Slice &slice, const Placement &assignment,
   else if (options.emitRemarks)
     sink(MessageKind::Remark,
          "baseline mesh_utils order: none (" + meshUtils.note + ")");
+  for (JaxOrder &order : jaxOrders(slice, assignment,
+                                   writtenMeshSizes(meshes, slice.numDevices()),
+                                   plan.writtenDeviceIds)) {
+    if (order.placement)
+      plan.baselines.push_back({*order.placement,
+                                scorePlacement(slice, *order.placement, step),
+                                order.name + " (" + order.note + ")"});
+    else if (options.emitRemarks)
+      sink(MessageKind::Remark,
+           "baseline " + order.name + ": none (" + order.note + ")");
+  }
 }
 
 /// The plan and the baselines replayed in the simulator.
@@ -147,8 +158,18 @@ planExplicit(const Slice &slice, const Placement &assignment, PricedStep step,
   if (result.ranked.size() > keep)
     result.ranked.erase(result.ranked.begin() + keep, result.ranked.end());
   plan.sigma = relabellingFor(assignment, plan.best().placement);
-  if (options.emitRemarks)
+  plan.lowerBoundSeconds = stepLowerBoundSeconds(slice, plan.step.collectives);
+  if (options.emitRemarks) {
     reportRanking(slice, plan, sink);
+    double bound = plan.lowerBoundSeconds;
+    sink(MessageKind::Remark,
+         "lower bound on any placement: " + formatSeconds(bound) +
+             "; the plan is " +
+             llvm::formatv("{0:f2}",
+                           bound > 0 ? plan.best().score.seconds / bound : 1.0)
+                 .str() +
+             "x the bound");
+  }
   if (options.simulate)
     if (llvm::Error err = simulate(slice, plan, options, sink))
       return std::move(err);

@@ -794,9 +794,14 @@ SearchResult searchPlacements(const Slice &slice, ArrayRef<int64_t> meshShape,
   };
   SmallVector<RankedPlacement> candidates;
   std::unordered_set<uint64_t> seen;
-  // Structured candidates first, so that on a tie they rank before the
-  // seeds: the seeds depend on how device ids are labelled, the embeddings
-  // do not.
+  // Seeds first: on a tie the module keeps its order (no needless
+  // relabelling). Ties have equal scores, so the step does not depend on
+  // which of the tied placements wins, nor on the labelling of device ids.
+  for (const RankedPlacement &seed : seeds) {
+    PlacementScore score = scorer(seed.placement);
+    noteBest("seed: " + seed.origin, score);
+    candidates.push_back(RankedPlacement{seed.placement, score, seed.origin});
+  }
   int64_t meshDevices = 1;
   for (int64_t size : meshShape)
     meshDevices *= size;
@@ -825,11 +830,6 @@ SearchResult searchPlacements(const Slice &slice, ArrayRef<int64_t> meshShape,
       candidates.push_back(
           RankedPlacement{std::move(placement), score, embedding.str()});
     }
-  }
-  for (const RankedPlacement &seed : seeds) {
-    PlacementScore score = scorer(seed.placement);
-    noteBest("seed: " + seed.origin, score);
-    candidates.push_back(RankedPlacement{seed.placement, score, seed.origin});
   }
   sortAndDedupe(candidates);
 

@@ -36,6 +36,9 @@ struct PlanOptions {
   bool simulate = false;
   /// Report the ranking and the baselines as remarks.
   bool emitRemarks = true;
+  /// Audit the plan against this many random placements, every search
+  /// source and (at most 8 devices) the exhaustive optimum (0: no audit).
+  unsigned auditRandom = 0;
   ParallelFor parallelFor;
 };
 
@@ -69,7 +72,8 @@ struct ExplicitPlan {
   LogicalMesh writtenMesh;
   llvm::SmallVector<int64_t> writtenDeviceIds;
   PricedStep step;
-  /// The module order and, when JAX can build it, the mesh_utils order.
+  /// The module order (sorted ids) and, when JAX can build them, the
+  /// mesh_utils, jax.devices() and jax.make_mesh orders.
   std::vector<RankedPlacement> baselines;
   /// The best placements, best first; the baselines compete.
   SearchResult result;
@@ -77,6 +81,8 @@ struct ExplicitPlan {
   llvm::SmallVector<int64_t> sigma;
   std::optional<double> simulatedSeconds;
   llvm::SmallVector<double> simulatedBaselines;
+  /// No placement's communication beats this (stepLowerBoundSeconds).
+  double lowerBoundSeconds = 0;
 
   const RankedPlacement &best() const { return result.ranked.front(); }
   llvm::json::Value toJSON(const Slice &slice) const;
@@ -121,6 +127,21 @@ struct PlacedCandidate {
   MeshUtilsOrder meshUtils;
   /// The best placements found for it, best first (`best` is the first).
   llvm::SmallVector<RankedPlacement> topPlacements;
+  /// The jax.devices() and jax.make_mesh orders of its mesh.
+  llvm::SmallVector<JaxOrder, 2> jaxOrders;
+  /// No placement's communication beats this (stepLowerBoundSeconds), and
+  /// the step with it.
+  double commLowerBound = 0;
+  double stepLowerBound = 0;
+  /// The best score of each source of the search (for the audit).
+  llvm::SmallVector<std::pair<std::string, PlacementScore>> bestBySource;
+};
+
+/// The plan checked against what could beat it (PlanOptions::auditRandom).
+struct PlanAudit {
+  unsigned randomPlacements = 0;
+  double randomBestSeconds = 0;
+  std::optional<double> exhaustiveSeconds;
 };
 
 /// A candidate on an order that a JAX program would run without AoiZora.
@@ -133,7 +154,8 @@ struct Baseline {
   double commSeconds = 0;
   std::optional<double> simulatedCommSeconds;
   std::string note;
-  /// "module order" or "mesh_utils order".
+  /// "module order", "mesh_utils order", "jax.devices() order" or
+  /// "jax.make_mesh order".
   std::string orderName;
   std::optional<Placement> placement;
   std::vector<WeightedCollective> collectives;
@@ -159,6 +181,7 @@ struct CandidatePlan {
   std::string fixedReason;
   std::optional<double> simulatedCommSeconds;
   std::vector<SimulatedCollective> simulatedCollectives;
+  std::optional<PlanAudit> audit;
 
   const PlacedCandidate &winner() const { return placed.front(); }
   llvm::json::Value toJSON(const Slice &slice,
