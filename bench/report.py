@@ -169,6 +169,28 @@ def main():
                        f"{r['family']} | {r['worst_collective']} | "
                        f"{r['chosen_order']} |")
         out.append("")
+    out.append("## Search audit\n")
+    audit = read(os.path.join(res, "search_audit.md"))
+    audit_summary = read(os.path.join(res, "search_audit_summary.json"))
+    if audit:
+        out.append("`bench/search_audit.sh`: every scenario's plan against "
+                   "each JAX order, random placements, every source of the "
+                   "search, the exhaustive optimum on 8 devices and the "
+                   "lower bound (modeled; docs/architecture.md, "
+                   "\"Placement search\").\n")
+        if audit_summary:
+            s = json.loads(audit_summary)
+            out.append(
+                f"Summary over {s['scenarios']} scenarios ({s['failed']} "
+                f"without a plan): {s['with_violations']} where anything "
+                f"beats the plan; exhaustive optimum checked on "
+                f"{s['exhaustive_checked']}; gap to the lower bound "
+                f"{fmt(s['min_gap_to_lower_bound'], '.2f')}x to "
+                f"{fmt(s['max_gap_to_lower_bound'], '.2f')}x.\n")
+        out.append(audit)
+    else:
+        out.append("_search_audit.md is missing: bench/search_audit.sh did "
+                   "not run._\n")
     out.append("## Planner speed and memory\n")
     out.append("How to run and read these: "
                "[benchmarks-speed.md](benchmarks-speed.md).\n")

@@ -13,6 +13,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <map>
 
@@ -171,23 +172,51 @@ std::string describePhysical(const Slice &slice) {
          slice.str() + ")";
 }
 
+/// Which device-kind handler of create_device_mesh answers for a device
+/// kind (device_kind_handler_dict of the current mesh_utils.py).
+enum class KindHandler { None, V5e, V5p, V7x };
+
+KindHandler handlerFor(StringRef kind) {
+  // "TPU v5 lite", "TPU v5e" and "TPU v6 lite" share the v5e handler; "TPU
+  // v5" is registered for the v5p handler next to "TPU v5p"; "TPU7" next to
+  // "TPU7x". v2/v3 and the v4i/v8i kinds are outside the model.
+  if (kind == "TPU v5 lite" || kind == "TPU v5e" || kind == "TPU v6 lite")
+    return KindHandler::V5e;
+  if (kind == "TPU v5p" || kind == "TPU v5")
+    return KindHandler::V5p;
+  if (kind == "TPU7x" || kind == "TPU7")
+    return KindHandler::V7x;
+  return KindHandler::None;
+}
+
+/// Whether _get_physical_tpu_mesh adds a core axis for this kind: always on
+/// 7x, and on v5p when its chips expose two devices.
+bool hasCoreAxis(StringRef kind, unsigned devicesPerChip) {
+  if (kind == "TPU7x" || kind == "TPU7")
+    return true;
+  return (kind == "TPU v5p" || kind == "TPU v5") && devicesPerChip == 2;
+}
+
 /// The fixed orders of the device-kind handlers (_v5e_create_device_mesh,
 /// also registered for v6e; _v5p_create_device_mesh; _7x_create_device_mesh),
-/// as indices into the devices sorted by chip with x fastest (the handlers
-/// sort by reversed coordinates), or into the id-ordered device list for
-/// v7x, whose handler does not sort. Returns nothing where JAX's handler
-/// returns None and the torus logic decides.
+/// as positions into the devices sorted by chip with x fastest (the v5e and
+/// v5p handlers sort by reversed coordinates), or, for 7x, into the device
+/// list as given (jax.devices() order), which that handler does not sort.
+/// Returns nothing where JAX's handler returns None and the torus logic
+/// decides.
 std::optional<SmallVector<int64_t, 16>>
-deviceKindOrder(const Slice &slice, ArrayRef<int64_t> meshShape) {
+deviceKindOrder(const Slice &slice, KindHandler handler,
+                ArrayRef<int64_t> meshShape) {
   // Ring and iota orders of mesh_utils.py (_TRAY_2x2_RING_ORDER,
   // _V5E_TRAY_IOTA_ORDER, _V5E_TRAY_RING_ORDER, _TRAY_4x4_RING_ORDER,
-  // _V5P_2x2x2_ORDER, _7X_TRAY_2x4_RING_ORDER).
+  // _V5P_2x2x2_ORDER, _7X_TRAY_2x2x2_RING_ORDER).
   static const int64_t ring2x2[] = {0, 1, 3, 2};
   static const int64_t iota2x2x2[] = {0, 4, 2, 6, 1, 5, 3, 7};
   static const int64_t ring8[] = {0, 1, 2, 3, 7, 6, 5, 4};
   static const int64_t ring4x4[] = {0,  1,  2,  3,  7,  6,  5, 9,
                                     10, 11, 15, 14, 13, 12, 8, 4};
   static const int64_t v5p2x2x2[] = {0, 1, 3, 2, 6, 7, 5, 4};
+  static const int64_t v7xBlock[] = {0, 1, 2, 3, 6, 7, 4, 5};
 
   unsigned n = slice.numDevices();
   auto bounds = [&](int x, int y, int z) {
@@ -197,9 +226,8 @@ deviceKindOrder(const Slice &slice, ArrayRef<int64_t> meshShape) {
     return std::optional<SmallVector<int64_t, 16>>(
         SmallVector<int64_t, 16>(o.begin(), o.end()));
   };
-  switch (slice.chip().generation) {
-  case TpuGeneration::V5e:
-  case TpuGeneration::V6e:
+  switch (handler) {
+  case KindHandler::V5e:
     if (bounds(2, 2, 1) && n == 4)
       return order(ring2x2);
     // Any 8-device slice: the iota order on a 2x2x2 box, else the ring that
@@ -212,18 +240,67 @@ deviceKindOrder(const Slice &slice, ArrayRef<int64_t> meshShape) {
         *std::max_element(meshShape.begin(), meshShape.end()) == 16)
       return order(ring4x4);
     return std::nullopt;
-  case TpuGeneration::V5p:
+  case KindHandler::V5p:
     if (bounds(2, 2, 2) && n == 8)
       return order(v5p2x2x2);
     return std::nullopt;
-  case TpuGeneration::V7x:
-    if (n == 8)
-      return order(ring8);
-    return std::nullopt;
-  case TpuGeneration::V4:
-  case TpuGeneration::Generic:
+  case KindHandler::V7x: {
+    // Any multiple of 8 devices up to 32 on at most 2x2 chips in x and y:
+    // the block order repeated over each run of 8 listed devices (a ring
+    // over both cores of a 2x2 tray per z plane); otherwise the torus logic.
+    if (n % 8 != 0 || n > 32 || slice.extent(0) > 2 || slice.extent(1) > 2)
+      return std::nullopt;
+    SmallVector<int64_t, 16> indices;
+    for (unsigned block = 0; block < n; block += 8)
+      for (int64_t k : v7xBlock)
+        indices.push_back(block + k);
+    return indices;
+  }
+  case KindHandler::None:
     return std::nullopt;
   }
+  return std::nullopt;
+}
+
+/// The physical mesh shapes and logical meshes of _TRANSPOSE_TRICKS (the
+/// contiguous-submesh trick): the axis order of the transposed physical mesh.
+std::optional<std::array<unsigned, 3>>
+transposeTrick(ArrayRef<int64_t> physical, ArrayRef<int64_t> meshShape,
+               std::string &why) {
+  struct Trick {
+    int64_t topology[3];
+    int64_t mesh[2];
+    std::array<unsigned, 3> transpose;
+  };
+  static const Trick kTricks[] = {
+      {{2, 2, 1}, {2, 2}, {0, 1, 2}},    {{2, 2, 4}, {4, 4}, {0, 1, 2}},
+      {{4, 4, 4}, {16, 4}, {0, 2, 1}},   {{4, 8, 8}, {64, 4}, {0, 2, 1}},
+      {{4, 8, 8}, {4, 64}, {0, 2, 1}},   {{8, 8, 8}, {64, 8}, {0, 2, 1}},
+      {{8, 16, 16}, {256, 8}, {0, 2, 1}}, {{8, 16, 16}, {8, 256}, {0, 2, 1}},
+  };
+  SmallVector<int64_t, 4> nonTrivial;
+  for (int64_t size : meshShape)
+    if (size != 1)
+      nonTrivial.push_back(size);
+  bool knownTopology = false;
+  std::string available;
+  for (const Trick &t : kTricks) {
+    if (physical.size() != 3 || ArrayRef<int64_t>(t.topology) != physical)
+      continue;
+    knownTopology = true;
+    available += (available.empty() ? "" : ", ") + formatList(t.mesh);
+    if (ArrayRef<int64_t>(t.mesh) == ArrayRef<int64_t>(nonTrivial))
+      return t.transpose;
+  }
+  why = knownTopology
+            ? "create_device_mesh cannot create contiguous submeshes for "
+              "mesh_shape " +
+                  formatList(meshShape) + " and physical mesh topology " +
+                  formatList(physical) + "; available mesh shapes: " +
+                  available
+            : "create_device_mesh cannot create contiguous submeshes for "
+              "physical mesh topology " +
+                  formatList(physical);
   return std::nullopt;
 }
 
@@ -286,7 +363,8 @@ assignLogicalAxesSplitting(ArrayRef<int64_t> physicalShape,
 
 Expected<AxisAssignment> assignLogicalAxes(ArrayRef<int64_t> physicalShape,
                                            ArrayRef<int64_t> meshShape,
-                                           bool allowSplitPhysicalAxes) {
+                                           bool allowSplitPhysicalAxes,
+                                           ArrayRef<unsigned> axisPriority) {
   // _create_device_mesh_for_nd_torus.
   unsigned numPhysical = physicalShape.size();
   // Extents still free; 0 marks an axis a logical axis already took, so no
@@ -295,37 +373,60 @@ Expected<AxisAssignment> assignLogicalAxes(ArrayRef<int64_t> physicalShape,
   AxisAssignment result;
   result.sizes = onesMatrix(numPhysical, meshShape.size());
 
-  SmallVector<unsigned, 4> combo;
+  // Every combination of `count` physical axes in lexicographic order,
+  // then (with priorities, v7x's core axis first) stably sorted by the best
+  // and then the summed priority of its axes, as JAX sorts its candidates.
+  auto combinations = [&](unsigned count) {
+    SmallVector<SmallVector<unsigned, 4>> out;
+    SmallVector<unsigned, 4> combo(count);
+    for (unsigned i = 0; i < count; ++i)
+      combo[i] = i;
+    while (true) {
+      out.push_back(combo);
+      int i = int(count) - 1;
+      while (i >= 0 && combo[i] == numPhysical - count + i)
+        --i;
+      if (i < 0)
+        break;
+      ++combo[i];
+      for (unsigned j = i + 1; j < count; ++j)
+        combo[j] = combo[j - 1] + 1;
+    }
+    if (!axisPriority.empty()) {
+      auto key = [&](ArrayRef<unsigned> c) {
+        unsigned best = ~0u, sum = 0;
+        for (unsigned axis : c) {
+          best = std::min(best, axisPriority[axis]);
+          sum += axisPriority[axis];
+        }
+        return std::make_pair(best, sum);
+      };
+      std::stable_sort(out.begin(), out.end(),
+                       [&](const auto &a, const auto &b) {
+                         return key(a) < key(b);
+                       });
+    }
+    return out;
+  };
   for (unsigned l = meshShape.size(); l-- > 0;) {
     int64_t size = meshShape[l];
     bool found = false;
     // More physical axes first (more links for the busier logical axis);
-    // among equally many, the first combination in index order.
+    // among equally many, the first combination in index (or priority)
+    // order.
     for (unsigned count = numPhysical; count >= 1 && !found; --count) {
-      combo.resize(count);
-      for (unsigned i = 0; i < count; ++i)
-        combo[i] = i;
-      while (true) {
+      for (const SmallVector<unsigned, 4> &combo : combinations(count)) {
         int64_t p = 1;
         for (unsigned axis : combo)
           p *= free[axis];
-        if (p == size) {
-          for (unsigned axis : combo) {
-            result.sizes[axis][l] = physicalShape[axis];
-            free[axis] = 0;
-          }
-          found = true;
-          break;
+        if (p != size)
+          continue;
+        for (unsigned axis : combo) {
+          result.sizes[axis][l] = physicalShape[axis];
+          free[axis] = 0;
         }
-        // Next combination in lexicographic order.
-        int i = int(count) - 1;
-        while (i >= 0 && combo[i] == numPhysical - count + i)
-          --i;
-        if (i < 0)
-          break;
-        ++combo[i];
-        for (unsigned j = i + 1; j < count; ++j)
-          combo[j] = combo[j - 1] + 1;
+        found = true;
+        break;
       }
     }
     if (found || size == 1)
@@ -403,9 +504,12 @@ std::string DeviceMesh::describe() const {
   std::string s;
   raw_string_ostream os(s);
   os << "mesh_utils " << formatList(meshShape) << " ("
-     << stringifyDeviceMeshSource(source);
+     << stringifyDeviceMeshSource(source)
+     << (contiguousSubmeshes ? ", contiguous submeshes" : "");
   if (assignment) {
     static const char kAxisNames[] = {'x', 'y', 'z', 'c'};
+    // With the transpose trick the assignment is over the transposed axes;
+    // the names then follow that order.
     os << ":";
     for (unsigned l = 0; l < meshShape.size(); ++l) {
       os << (l ? ", " : " ") << l << "<-";
@@ -432,7 +536,17 @@ Expected<DeviceMesh> createDeviceMeshDetailed(const Slice &slice,
                                               const Placement &devices,
                                               ArrayRef<int64_t> meshShape,
                                               bool allowSplitPhysicalAxes) {
-  // create_device_mesh.
+  MeshUtilsOptions options;
+  options.allowSplitPhysicalAxes = allowSplitPhysicalAxes;
+  return createDeviceMeshDetailed(slice, devices, meshShape, options);
+}
+
+Expected<DeviceMesh> createDeviceMeshDetailed(const Slice &slice,
+                                              const Placement &devices,
+                                              ArrayRef<int64_t> meshShape,
+                                              const MeshUtilsOptions &options) {
+  // create_device_mesh(mesh_shape, devices, contiguous_submeshes=...,
+  // allow_split_physical_axes=...) with devices in jax.devices() order.
   unsigned n = slice.numDevices();
   if (devices.numDevices() != n)
     return makeError("the device assignment has " +
@@ -451,38 +565,84 @@ Expected<DeviceMesh> createDeviceMeshDetailed(const Slice &slice,
   DeviceMesh mesh;
   mesh.meshShape.assign(meshShape.begin(), meshShape.end());
   mesh.deviceIds.resize(n);
+  StringRef kind = devices.deviceKind();
+  KindHandler handler = handlerFor(kind);
+  unsigned perChip = slice.chip().devicesPerChip;
 
-  // Device-kind handlers take precedence over the torus logic.
+  // Device-kind handlers take precedence over the torus logic (and ignore
+  // contiguous_submeshes).
   if (std::optional<SmallVector<int64_t, 16>> order =
-          deviceKindOrder(slice, meshShape)) {
+          deviceKindOrder(slice, handler, meshShape)) {
     mesh.source = DeviceMeshSource::DeviceKindOrder;
-    bool sortedByChip = slice.chip().generation != TpuGeneration::V7x;
+    ArrayRef<unsigned> list = devices.jaxListOrder();
     for (unsigned i = 0; i < n; ++i) {
       int64_t k = (*order)[i];
-      mesh.deviceIds[i] = sortedByChip ? devices.deviceAt(unsigned(k)) : k;
+      mesh.deviceIds[i] = handler == KindHandler::V7x
+                              ? list[k]
+                              : devices.deviceAt(unsigned(k / perChip),
+                                                 unsigned(k % perChip));
     }
     return mesh;
   }
 
+  if (slice.chip().generation != TpuGeneration::Generic && perChip > 1 &&
+      !hasCoreAxis(kind, perChip))
+    return makeError("creating meshes for " +
+                     (kind.empty() ? StringRef("this chip") : kind) +
+                     " needs one device per chip (megacore); slice " +
+                     slice.str() + " has " + Twine(perChip));
   SmallVector<int64_t, 4> physicalShape = jaxPhysicalMeshShape(slice);
+  // The transpose trick permutes the physical axes before the assignment.
+  std::array<unsigned, 4> axisOf = {0, 1, 2, 3};
+  if (options.contiguousSubmeshes) {
+    std::string why;
+    std::optional<std::array<unsigned, 3>> transpose =
+        transposeTrick(physicalShape, meshShape, why);
+    if (!transpose)
+      return makeError(why);
+    SmallVector<int64_t, 4> transposed;
+    for (unsigned i = 0; i < 3; ++i) {
+      axisOf[i] = (*transpose)[i];
+      transposed.push_back(physicalShape[axisOf[i]]);
+    }
+    physicalShape = transposed;
+  }
+  // Current JAX ranks v7x's core axis (the fastest link) before x, y, z.
+  SmallVector<unsigned, 4> priority;
+  if (physicalShape.size() == 4 && (kind == "TPU7x" || kind == "TPU7"))
+    priority = {1, 2, 3, 0};
   Expected<AxisAssignment> assignment =
-      assignLogicalAxes(physicalShape, meshShape, allowSplitPhysicalAxes);
+      assignLogicalAxes(physicalShape, meshShape,
+                        options.allowSplitPhysicalAxes, priority);
   if (!assignment)
     return makeError(toString(assignment.takeError()) + " (slice " +
                      describePhysical(slice) + ")");
   mesh.source = assignment->splitsPhysicalAxes
                     ? DeviceMeshSource::TorusSplitAxes
                     : DeviceMeshSource::Torus;
+  mesh.contiguousSubmeshes = options.contiguousSubmeshes;
   SmallVector<SmallVector<int64_t, 4>> coords =
       physicalCoordsOfMesh(physicalShape, meshShape, *assignment);
   for (unsigned i = 0; i < n; ++i) {
-    const SmallVector<int64_t, 4> &c = coords[i];
+    std::array<int64_t, 4> c = {0, 0, 0, 0};
+    for (unsigned p = 0; p < coords[i].size(); ++p)
+      c[axisOf[p]] = coords[i][p];
     unsigned chip = slice.chipAt({int(c[0]), int(c[1]), int(c[2])});
-    unsigned slot = c.size() > 3 ? unsigned(c[3]) : 0;
-    mesh.deviceIds[i] = devices.deviceAt(chip, slot);
+    mesh.deviceIds[i] = devices.deviceAt(chip, unsigned(c[3]));
   }
   mesh.assignment = std::move(*assignment);
   return mesh;
+}
+
+Expected<DeviceMesh> makeMesh(const Slice &slice, const Placement &devices,
+                              ArrayRef<int64_t> meshShape) {
+  // jax.make_mesh(axis_shapes, axis_names) (jax/_src/sharding_impls.py at
+  // 66d04f85e6dfadeafe453f210cb45f11a5594f3b): create_device_mesh over
+  // jax.devices(), splitting physical axes only on v5e.
+  MeshUtilsOptions options;
+  StringRef kind = devices.deviceKind();
+  options.allowSplitPhysicalAxes = kind == "TPU v5 lite" || kind == "TPU v5e";
+  return createDeviceMeshDetailed(slice, devices, meshShape, options);
 }
 
 Expected<std::vector<int64_t>> createDeviceMesh(const Slice &slice,

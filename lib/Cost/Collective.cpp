@@ -59,12 +59,14 @@ public:
       : slice(slice), loads(loads), options(options),
         hopLatency(options.calibrationFor(slice).hopLatency) {}
 
-  /// Routes \p bytes from \p src to \p dst (chips).
+  /// Routes \p bytes from \p src to \p dst (chips), times `scale` (-1
+  /// takes a flow back out).
   void addFlow(unsigned src, unsigned dst, double bytes) {
     if (src == dst || bytes <= 0)
       return;
+    double scaled = bytes * scale;
     slice.forEachRouteHop(src, dst,
-                          [&](LinkId l, double f) { loads[l] += bytes * f; });
+                          [&](LinkId l, double f) { loads[l] += scaled * f; });
   }
 
   /// Latency of \p steps sequential steps whose longest message takes
@@ -113,6 +115,7 @@ public:
   std::vector<double> &loads;
   const CostOptions &options;
   double hopLatency;
+  double scale = 1;
 };
 
 /// How a group lies on the torus.
@@ -321,7 +324,40 @@ double allToAllBisection(const Slice &slice,
   return worst;
 }
 
+/// The flows of one group of a non-permute collective; returns its latency.
+double addGroup(FlowAccumulator &acc, const CollectiveSpec &spec,
+                ArrayRef<unsigned> chips) {
+  switch (spec.kind) {
+  case CollectiveKind::AllGather:
+  case CollectiveKind::ReduceScatter:
+    return addGather(acc, chips, spec.bytes, 1);
+  case CollectiveKind::AllReduce:
+    // Reduce-scatter then all-gather of the same buffer: twice the flows
+    // and twice the steps.
+    return addGather(acc, chips, spec.bytes, 2);
+  case CollectiveKind::AllToAll:
+    return addAllToAll(acc, chips, spec.bytes);
+  case CollectiveKind::CollectiveBroadcast:
+    return addBroadcast(acc, chips, spec.bytes);
+  case CollectiveKind::CollectivePermute:
+    break;
+  }
+  // A permute's "group" is one (source, target) pair.
+  if (chips.size() != 2)
+    return 0;
+  acc.addFlow(chips[0], chips[1], spec.bytes);
+  return acc.stepsLatency(1, acc.slice.hops(chips[0], chips[1]));
+}
+
 } // namespace
+
+double addGroupLoads(const Slice &slice, const CollectiveSpec &spec,
+                     ArrayRef<unsigned> chips, std::vector<double> &loads,
+                     double scale, const CostOptions &options) {
+  FlowAccumulator acc(slice, loads, options);
+  acc.scale = scale;
+  return addGroup(acc, spec, chips);
+}
 
 Error verifyCollective(const Slice &slice, const CollectiveSpec &spec) {
   unsigned n = slice.numDevices();
@@ -412,27 +448,7 @@ void estimateCollective(const Slice &slice, const Placement &placement,
     }
     for (const auto &chips : groups) {
       moves |= chips.size() > 1;
-      double groupLatency = 0;
-      switch (spec.kind) {
-      case CollectiveKind::AllGather:
-      case CollectiveKind::ReduceScatter:
-        groupLatency = addGather(acc, chips, spec.bytes, 1);
-        break;
-      case CollectiveKind::AllReduce:
-        // Reduce-scatter then all-gather of the same buffer: twice the
-        // flows and twice the steps.
-        groupLatency = addGather(acc, chips, spec.bytes, 2);
-        break;
-      case CollectiveKind::AllToAll:
-        groupLatency = addAllToAll(acc, chips, spec.bytes);
-        break;
-      case CollectiveKind::CollectiveBroadcast:
-        groupLatency = addBroadcast(acc, chips, spec.bytes);
-        break;
-      case CollectiveKind::CollectivePermute:
-        llvm_unreachable("handled above");
-      }
-      latency = std::max(latency, groupLatency);
+      latency = std::max(latency, addGroup(acc, spec, chips));
     }
     // The cut bound assumes straight rings; a twisted slice has none.
     if (spec.kind == CollectiveKind::AllToAll && !slice.twisted())

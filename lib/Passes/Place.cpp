@@ -115,6 +115,7 @@ private:
     options.emitRemarks = emitRemarks;
     options.allowEmpty = allowEmpty;
     options.search.cost.calibration = &calibrated;
+    options.auditRandom = auditRandom;
     MLIRContext *context = &getContext();
     options.parallelFor = [context](size_t n, function_ref<void(size_t)> body) {
       mlir::parallelFor(context, 0, n, body);

@@ -64,6 +64,12 @@ struct PlanPipelineOptions
       llvm::cl::desc("Score every placement of each candidate (slices of at "
                      "most 8 devices; the reference for the search)"),
       llvm::cl::init(false)};
+  Option<unsigned> auditRandom{
+      *this, "audit-random",
+      llvm::cl::desc("Audit the plan against this many random placements, "
+                     "every search source and (at most 8 devices) the "
+                     "exhaustive optimum, in the JSON plan (0: no audit)"),
+      llvm::cl::init(0)};
   Option<bool> checkMemory{
       *this, "check-memory",
       llvm::cl::desc("Reject candidates whose memory estimate exceeds HBM"),
@@ -136,6 +142,7 @@ void buildPlanPipeline(mlir::OpPassManager &pm,
   place.searchEvaluations = options.searchEvaluations;
   place.searchStall = options.searchStall;
   place.exhaustive = options.exhaustive;
+  place.auditRandom = options.auditRandom;
   place.apply = options.apply;
   place.simulate = options.simulate;
   place.summaryFile = options.summaryFile;

@@ -60,6 +60,7 @@ struct Job {
   MeshUtilsOrder meshUtils;
   /// Communication its dump could not price.
   unsigned unpriced = 0;
+  llvm::SmallVector<JaxOrder, 2> jaxOrders;
 };
 
 /// The state of one planCandidates call.
@@ -86,6 +87,9 @@ private:
   llvm::Error selectToPlace();
   llvm::Expected<PricedStep> collectivesOf(const CandidateEstimate &estimate);
   MeshUtilsOrder meshUtilsOf(const CandidateEstimate &estimate) const;
+  llvm::SmallVector<JaxOrder, 2>
+  jaxOrdersOf(const CandidateEstimate &estimate) const;
+  void audit();
   llvm::Error placeAll();
   llvm::Error addBaselines(llvm::StringRef name,
                            const CandidateEstimate *estimate, std::string note);
@@ -203,6 +207,12 @@ CandidatePlanner::meshUtilsOf(const CandidateEstimate &estimate) const {
                         estimate.candidate.toMesh(in.moduleMesh).deviceIds);
 }
 
+llvm::SmallVector<JaxOrder, 2>
+CandidatePlanner::jaxOrdersOf(const CandidateEstimate &estimate) const {
+  return jaxOrders(slice, assignment, estimate.candidate.sizes,
+                   estimate.candidate.toMesh(in.moduleMesh).deviceIds);
+}
+
 /// Collectives and seeds first (this reads dumps and may fail), then the
 /// searches, which are independent and pure, in parallel.
 llvm::Error CandidatePlanner::placeAll() {
@@ -211,21 +221,24 @@ llvm::Error CandidatePlanner::placeAll() {
     llvm::Expected<PricedStep> priced = collectivesOf(*estimate);
     if (!priced)
       return priced.takeError();
-    Job job{estimate,
-            std::move(priced->collectives),
-            std::move(priced->source),
-            {},
-            meshUtilsOf(*estimate),
-            priced->unpriced};
+    Job job{estimate, std::move(priced->collectives), std::move(priced->source),
+            {},       meshUtilsOf(*estimate),         priced->unpriced};
     job.seeds.push_back({assignment,
                          scorePlacement(slice, assignment, job.step, cost()),
                          "module order"});
     if (job.meshUtils.placement)
       job.seeds.push_back(
           {*job.meshUtils.placement,
-           scorePlacement(slice, *job.meshUtils.placement, job.step,
-                          cost()),
+           scorePlacement(slice, *job.meshUtils.placement, job.step, cost()),
            "mesh_utils order"});
+    // Every order a JAX program may run the mesh on is a seed.
+    job.jaxOrders = jaxOrdersOf(*estimate);
+    for (const JaxOrder &order : job.jaxOrders)
+      if (order.placement)
+        job.seeds.push_back(
+            {*order.placement,
+             scorePlacement(slice, *order.placement, job.step, cost()),
+             order.name});
     jobs.push_back(std::move(job));
   }
   std::vector<SearchResult> results(jobs.size());
@@ -253,11 +266,22 @@ llvm::Error CandidatePlanner::placeAll() {
     if (top.size() > keep)
       top.erase(top.begin() + keep, top.end());
     RankedPlacement best = top.front();
-    plan.placed.push_back(PlacedCandidate{
-        *job.estimate, best, job.source,
-        step(*job.estimate, best.score.seconds),
-        job.seeds.front().score.seconds, std::move(job.step), result.evaluated,
-        std::move(job.meshUtils), std::move(top), job.unpriced});
+    PlacedCandidate placed{*job.estimate,
+                           best,
+                           job.source,
+                           step(*job.estimate, best.score.seconds),
+                           job.seeds.front().score.seconds,
+                           std::move(job.step),
+                           result.evaluated,
+                           std::move(job.meshUtils),
+                           std::move(top),
+                           job.unpriced};
+    placed.jaxOrders = std::move(job.jaxOrders);
+    placed.commLowerBound =
+        stepLowerBoundSeconds(slice, placed.collectives, options.search.cost);
+    placed.stepLowerBound = step(*job.estimate, placed.commLowerBound);
+    placed.bestBySource = result.bestBySource;
+    plan.placed.push_back(std::move(placed));
   }
   std::stable_sort(plan.placed.begin(), plan.placed.end(),
                    [](const PlacedCandidate &a, const PlacedCandidate &b) {
@@ -284,7 +308,8 @@ llvm::Error CandidatePlanner::addBaseline(std::string name,
   b.placement = order;
   b.collectives.assign(step.begin(), step.end());
   if (options.simulate) {
-    llvm::Expected<double> sim = simulateCommunication(slice, order, step, cost());
+    llvm::Expected<double> sim =
+        simulateCommunication(slice, order, step, cost());
     if (!sim)
       return sim.takeError();
     b.simulatedCommSeconds = *sim;
@@ -300,22 +325,43 @@ llvm::Error CandidatePlanner::addBaselines(llvm::StringRef name,
                                            std::string note) {
   std::vector<WeightedCollective> collectives;
   MeshUtilsOrder meshUtils;
+  llvm::SmallVector<JaxOrder, 2> orders;
   auto placed = llvm::find_if(plan.placed, [&](const PlacedCandidate &p) {
     return p.estimate.candidate.sizes == estimate->candidate.sizes;
   });
   if (placed != plan.placed.end()) {
     collectives = placed->collectives;
     meshUtils = placed->meshUtils;
+    orders = placed->jaxOrders;
   } else {
     llvm::Expected<PricedStep> priced = collectivesOf(*estimate);
     if (!priced)
       return priced.takeError();
     collectives = std::move(priced->collectives);
     meshUtils = meshUtilsOf(*estimate);
+    orders = jaxOrdersOf(*estimate);
   }
-  if (llvm::Error err = addBaseline(name.str(), *estimate, assignment,
-                                    "module order", collectives, note))
+  if (llvm::Error err = addBaseline(
+          name.str(), *estimate, assignment, "module order", collectives,
+          note.empty() ? "sorted ids" : note + "; sorted ids"))
     return err;
+  // The jax.devices() list order and jax.make_mesh's.
+  for (const JaxOrder &order : orders) {
+    std::string full = (name + " + " + order.name).str();
+    if (!order.placement) {
+      std::string none = "baseline " + full + ": none (" + order.note + ")";
+      sink(MessageKind::Remark, none);
+      plan.unplaced.push_back(std::move(none));
+      continue;
+    }
+    std::string orderNote = note;
+    if (!orderNote.empty())
+      orderNote += "; ";
+    if (llvm::Error err =
+            addBaseline(full, *estimate, *order.placement, order.name,
+                        collectives, orderNote + order.note))
+      return err;
+  }
   if (meshUtils.placement) {
     if (!note.empty() && !meshUtils.note.empty())
       note += "; ";
@@ -338,8 +384,7 @@ llvm::Error CandidatePlanner::simulatePlan() {
   plan.simulatedCommSeconds = 0;
   for (const WeightedCollective &c : winner.collectives) {
     llvm::Expected<double> one = simulateCommunication(
-        slice, winner.best.placement, {WeightedCollective{c.spec, 1}},
-        cost());
+        slice, winner.best.placement, {WeightedCollective{c.spec, 1}}, cost());
     if (!one)
       return one.takeError();
     *plan.simulatedCommSeconds += c.count * *one;
@@ -364,6 +409,23 @@ llvm::Error CandidatePlanner::simulatePlan() {
   return llvm::Error::success();
 }
 
+/// What a reviewer checks the search against, for the winner's collectives:
+/// random placements and, on slices of at most 8 devices, every placement.
+void CandidatePlanner::audit() {
+  const PlacedCandidate &winner = plan.winner();
+  PlanAudit audit;
+  audit.randomPlacements = options.auditRandom;
+  audit.randomBestSeconds =
+      bestRandomPlacement(slice, winner.collectives, options.auditRandom,
+                          /*seed=*/1, options.search.cost)
+          .score.seconds;
+  if (slice.numDevices() <= 8)
+    audit.exhaustiveSeconds = exhaustiveSearch(slice, winner.collectives, 1)
+                                  .ranked.front()
+                                  .score.seconds;
+  plan.audit = audit;
+}
+
 void CandidatePlanner::reportRanking() {
   const PlacedCandidate &winner = plan.winner();
   for (auto [rank, p] : llvm::enumerate(plan.placed))
@@ -374,7 +436,8 @@ void CandidatePlanner::reportRanking() {
              formatSeconds(p.best.score.seconds) + " placed, " +
              formatSeconds(p.moduleOrderCommSeconds) +
              " on the module order) with " + p.best.origin + "; collectives " +
-             p.source);
+             p.source + "; communication lower bound " +
+             formatSeconds(p.commLowerBound));
   for (const Baseline &b : plan.baselines) {
     double ratio =
         winner.stepSeconds > 0 ? b.seconds / winner.stepSeconds : 1.0;
@@ -449,6 +512,8 @@ llvm::Expected<CandidatePlan> CandidatePlanner::run() {
   if (options.emitRemarks)
     reportRanking();
   listUnplaced();
+  if (options.auditRandom > 0)
+    audit();
   const PlacedCandidate &winner = plan.winner();
   plan.chosenMesh = winner.estimate.candidate.toMesh(in.moduleMesh);
   plan.sigma = relabellingFor(assignment, winner.best.placement);

@@ -44,7 +44,8 @@ loadOwnDump(ArrayRef<std::string> hloDumps, ArrayRef<NamedMesh> meshes,
                "so it is not used");
   if (!own)
     return std::nullopt;
-  auto dumped = loadDumpCollectives(own->path, slice, devices, allowEmpty, sink);
+  auto dumped =
+      loadDumpCollectives(own->path, slice, devices, allowEmpty, sink);
   if (!dumped)
     return dumped.takeError();
   return PricedStep{std::move(dumped->step), "compiled HLO dump " + own->path,
@@ -85,15 +86,30 @@ static void addBaselines(const Slice &slice, const Placement &assignment,
       slice, assignment, writtenMeshSizes(meshes, slice.numDevices()),
       plan.writtenDeviceIds);
   if (meshUtils.placement)
-    plan.baselines.push_back({*meshUtils.placement,
-                              scorePlacement(slice, *meshUtils.placement, step,
-                                             options.search.cost),
-                              "mesh_utils order (" + meshUtils.note + ")"});
+    plan.baselines.push_back(
+        {*meshUtils.placement,
+         scorePlacement(slice, *meshUtils.placement, step, options.search.cost),
+         "mesh_utils order (" + meshUtils.note + ")"});
   else {
     plan.unplaced.push_back("baseline mesh_utils order: none (" +
                             meshUtils.note + ")");
     if (options.emitRemarks)
       sink(MessageKind::Remark, plan.unplaced.back());
+  }
+  for (JaxOrder &order : jaxOrders(slice, assignment,
+                                   writtenMeshSizes(meshes, slice.numDevices()),
+                                   plan.writtenDeviceIds)) {
+    if (order.placement) {
+      plan.baselines.push_back(
+          {*order.placement,
+           scorePlacement(slice, *order.placement, step, options.search.cost),
+           order.name + " (" + order.note + ")"});
+    } else {
+      plan.unplaced.push_back("baseline " + order.name + ": none (" +
+                              order.note + ")");
+      if (options.emitRemarks)
+        sink(MessageKind::Remark, plan.unplaced.back());
+    }
   }
 }
 
@@ -101,16 +117,14 @@ static void addBaselines(const Slice &slice, const Placement &assignment,
 static llvm::Error simulate(const Slice &slice, ExplicitPlan &plan,
                             const PlanOptions &options, MessageSink sink) {
   const std::vector<WeightedCollective> &step = plan.step.collectives;
-  llvm::Expected<double> planned =
-      simulateCommunication(slice, plan.best().placement, step,
-                            options.search.cost);
+  llvm::Expected<double> planned = simulateCommunication(
+      slice, plan.best().placement, step, options.search.cost);
   if (!planned)
     return planned.takeError();
   plan.simulatedSeconds = *planned;
   for (const RankedPlacement &baseline : plan.baselines) {
-    llvm::Expected<double> sim =
-        simulateCommunication(slice, baseline.placement, step,
-                              options.search.cost);
+    llvm::Expected<double> sim = simulateCommunication(
+        slice, baseline.placement, step, options.search.cost);
     if (!sim)
       return sim.takeError();
     plan.simulatedBaselines.push_back(*sim);
@@ -156,8 +170,19 @@ planExplicit(const Slice &slice, const Placement &assignment, PricedStep step,
   if (result.ranked.size() > keep)
     result.ranked.erase(result.ranked.begin() + keep, result.ranked.end());
   plan.sigma = relabellingFor(assignment, plan.best().placement);
-  if (options.emitRemarks)
+  plan.lowerBoundSeconds =
+      stepLowerBoundSeconds(slice, plan.step.collectives, options.search.cost);
+  if (options.emitRemarks) {
     reportRanking(slice, plan, sink);
+    double bound = plan.lowerBoundSeconds;
+    sink(MessageKind::Remark,
+         "lower bound on any placement: " + formatSeconds(bound) +
+             "; the plan is " +
+             llvm::formatv("{0:f2}",
+                           bound > 0 ? plan.best().score.seconds / bound : 1.0)
+                 .str() +
+             "x the bound");
+  }
   if (options.simulate)
     if (llvm::Error err = simulate(slice, plan, options, sink))
       return std::move(err);

@@ -84,20 +84,56 @@ MeshUtilsOrder meshUtilsOrder(const Slice &slice, const Placement &devices,
           "mesh_utils order unusable: " + llvm::toString(placement.takeError());
       return order;
     }
-    order.placement = std::move(*placement);
-    if (!meshDeviceIds.empty() &&
-        meshDeviceIds.size() == order.placement->numDevices()) {
-      llvm::SmallVector<unsigned> positionOf(meshDeviceIds.size());
-      for (auto [position, id] : llvm::enumerate(meshDeviceIds))
-        positionOf[id] = position;
-      order.placement = order.placement->permuted(positionOf);
-    }
+    order.placement = byMeshPosition(*placement, meshDeviceIds);
     order.note = mesh->describe();
     if (allowSplit)
       order.note += ", needs allow_split_physical_axes=True";
     return order;
   }
   return order;
+}
+
+Placement byMeshPosition(const Placement &positional,
+                         ArrayRef<int64_t> meshDeviceIds) {
+  if (meshDeviceIds.empty() ||
+      meshDeviceIds.size() != positional.numDevices())
+    return positional;
+  llvm::SmallVector<unsigned> positionOf(meshDeviceIds.size());
+  for (auto [position, id] : llvm::enumerate(meshDeviceIds))
+    positionOf[id] = position;
+  return positional.permuted(positionOf);
+}
+
+llvm::SmallVector<JaxOrder, 2> jaxOrders(const Slice &slice,
+                                         const Placement &devices,
+                                         ArrayRef<int64_t> meshShape,
+                                         ArrayRef<int64_t> meshDeviceIds) {
+  llvm::SmallVector<JaxOrder, 2> orders;
+  JaxOrder list{"jax.devices() order", std::nullopt, ""};
+  list.placement = byMeshPosition(devices.permuted(devices.jaxListOrder()),
+                                  meshDeviceIds);
+  HostTile tile = hostTileFor(slice);
+  list.note = devices.listOrderFromFile()
+                  ? std::string("list order of the topology file")
+                  : llvm::formatv("modelled list order: {0} process(es) of "
+                                  "{1}x{2}x{3} chips",
+                                  devices.numProcesses(), tile.extent[0],
+                                  tile.extent[1], tile.extent[2])
+                        .str();
+  orders.push_back(std::move(list));
+  JaxOrder make{"jax.make_mesh order", std::nullopt, ""};
+  llvm::Expected<DeviceMesh> mesh = makeMesh(slice, devices, meshShape);
+  if (!mesh) {
+    make.note = "jax.make_mesh refuses it: " + llvm::toString(mesh.takeError());
+  } else if (llvm::Expected<Placement> placement =
+                 placementOfDeviceMesh(devices, mesh->deviceIds)) {
+    make.placement = byMeshPosition(*placement, meshDeviceIds);
+    make.note = "jax.make_mesh: " + mesh->describe();
+  } else {
+    make.note = llvm::toString(placement.takeError());
+  }
+  orders.push_back(std::move(make));
+  return orders;
 }
 
 llvm::Expected<double>

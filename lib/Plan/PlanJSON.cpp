@@ -77,6 +77,9 @@ llvm::json::Value ExplicitPlan::toJSON(const Slice &slice) const {
     for (auto [entry, sim] : llvm::zip(entries, simulatedBaselines))
       (*entry.getAsObject())["simulated_seconds"] = sim;
   }
+  root["lower_bound_seconds"] = lowerBoundSeconds;
+  if (lowerBoundSeconds > 0)
+    root["gap_to_lower_bound"] = best().score.seconds / lowerBoundSeconds;
   return root;
 }
 
@@ -88,6 +91,8 @@ static Object candidateJSON(const CandidatePlan &plan) {
                    {"mesh", sharding::printMesh(plan.chosenMesh)},
                    {"compute_seconds", winner.estimate.computeSeconds},
                    {"communication_seconds", winner.best.score.seconds},
+                   {"communication_lower_bound_seconds",
+                    winner.commLowerBound},
                    {"step_seconds", winner.stepSeconds},
                    {"cost", winner.unpriced ? "incomplete" : "complete"}};
   if (plan.simulatedCommSeconds)
@@ -116,6 +121,7 @@ static Array candidatesJSON(const CandidatePlan &plan) {
                {"step_seconds", p.stepSeconds},
                {"communication_seconds_placed", p.best.score.seconds},
                {"communication_seconds_module_order", p.moduleOrderCommSeconds},
+               {"communication_lower_bound_seconds", p.commLowerBound},
                {"compute_seconds", p.estimate.computeSeconds},
                {"placement_origin", p.best.origin},
                {"collective_source", p.source},
@@ -165,6 +171,31 @@ llvm::json::Value CandidatePlan::toJSON(const Slice &slice,
   root["modeled_seconds"] = w.stepSeconds;
   root["candidates"] = candidatesJSON(*this);
   root["baselines"] = baselinesJSON(*this);
+  // No placement of the winner's collectives beats the bound; the gap is
+  // what the search may have left, or what the bound does not see
+  // (contention between groups, ring steps on open lines).
+  root["lower_bound"] = Object{
+      {"communication_seconds", w.commLowerBound},
+      {"step_seconds", w.stepLowerBound},
+      {"communication_gap", w.commLowerBound > 0
+                                ? w.best.score.seconds / w.commLowerBound
+                                : 1.0}};
+  if (audit) {
+    Array sources;
+    for (const auto &[name, score] : w.bestBySource)
+      sources.push_back(
+          Object{{"source", name}, {"communication_seconds", score.seconds}});
+    Object entry{{"candidate", w.estimate.label},
+                 {"plan_communication_seconds", w.best.score.seconds},
+                 {"random_placements", int64_t(audit->randomPlacements)},
+                 {"random_best_communication_seconds",
+                  audit->randomBestSeconds},
+                 {"sources", std::move(sources)},
+                 {"communication_lower_bound_seconds", w.commLowerBound}};
+    if (audit->exhaustiveSeconds)
+      entry["exhaustive_communication_seconds"] = *audit->exhaustiveSeconds;
+    root["audit"] = std::move(entry);
+  }
   if (!fixedReason.empty())
     root["mesh_sizes_fixed_because"] = fixedReason;
   return root;

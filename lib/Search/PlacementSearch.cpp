@@ -12,9 +12,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <unordered_set>
 #include <numeric>
+#include <cmath>
+#include <optional>
 #include <random>
 #include <set>
+#include <tuple>
 
 using namespace llvm;
 
@@ -197,6 +202,269 @@ SmallVector<Embedding> enumerateEmbeddings(const Slice &slice,
 }
 
 //===----------------------------------------------------------------------===//
+// Block embeddings
+//===----------------------------------------------------------------------===//
+
+StringRef stringifyAxisWalk(AxisWalk walk) {
+  switch (walk) {
+  case AxisWalk::Linear:
+    return "linear";
+  case AxisWalk::Snake:
+    return "snake";
+  case AxisWalk::Ring:
+    return "ring";
+  }
+  llvm_unreachable("unknown walk");
+}
+
+std::string BlockEmbedding::str() const {
+  std::string text;
+  raw_string_ostream os(text);
+  os << "blocks: ";
+  for (unsigned axis = 0; axis < parts.size(); ++axis) {
+    os << (axis ? ", " : "") << 'a' << axis << '=';
+    if (parts[axis].empty())
+      os << '1';
+    interleave(
+        parts[axis], os,
+        [&](const AxisPart &p) { os << "xyzc"[std::min(p.dim, 3u)] << p.size; },
+        "*");
+    os << ' ' << stringifyAxisWalk(walks[axis]);
+  }
+  os << "; order (";
+  interleave(axisOrder, os, ",");
+  os << ')';
+  return text;
+}
+
+/// The digits (one per part, major to minor) of position \p index along an
+/// axis whose parts have \p sizes, walked as \p walk.
+static void walkDigits(AxisWalk walk, ArrayRef<int64_t> sizes, int64_t index,
+                       SmallVectorImpl<int64_t> &digits) {
+  unsigned m = sizes.size();
+  digits.assign(m, 0);
+  auto mixedRadix = [&](int64_t i) {
+    for (int j = int(m) - 1; j >= 0; --j) {
+      digits[j] = i % sizes[j];
+      i /= sizes[j];
+    }
+  };
+  auto snake = [&](int64_t i) {
+    mixedRadix(i);
+    int64_t majorSum = 0;
+    for (unsigned j = 0; j < m; ++j) {
+      int64_t original = digits[j];
+      if (majorSum % 2)
+        digits[j] = sizes[j] - 1 - digits[j];
+      majorSum += original;
+    }
+  };
+  if (m == 0)
+    return;
+  switch (walk) {
+  case AxisWalk::Linear:
+    mixedRadix(index);
+    return;
+  case AxisWalk::Snake:
+    snake(index);
+    return;
+  case AxisWalk::Ring:
+    break;
+  }
+  if (m == 1) {
+    int64_t e = sizes[0];
+    digits[0] = index < (e + 1) / 2 ? 2 * index : 2 * (e - 1 - index) + 1;
+    return;
+  }
+  if (m == 2) {
+    // Cycle over an a x b rectangle, a even: snake over the columns 1..b-1
+    // row by row (ends in row a-1, column 1), then back up column 0.
+    int64_t a = sizes[0], b = sizes[1];
+    bool swapped = a % 2 != 0;
+    if (swapped)
+      std::swap(a, b);
+    if (a % 2 == 0 && b >= 2) {
+      int64_t r, c;
+      if (index < a * (b - 1)) {
+        r = index / (b - 1);
+        int64_t k = index % (b - 1);
+        c = 1 + (r % 2 ? b - 2 - k : k);
+      } else {
+        r = a - 1 - (index - a * (b - 1));
+        c = 0;
+      }
+      digits[0] = swapped ? c : r;
+      digits[1] = swapped ? r : c;
+      return;
+    }
+  }
+  snake(index);
+}
+
+/// The (chip * slots + slot) position of every logical id under a block
+/// embedding. Positions are linear in the coordinates, so each axis adds a
+/// precomputed term per index: cheap enough to run on thousands of
+/// embeddings before any is scored.
+static void blockPositions(const Slice &slice, ArrayRef<int64_t> meshShape,
+                           const BlockEmbedding &embedding,
+                           SmallVectorImpl<unsigned> &position) {
+  unsigned dims = slice.numDims();
+  unsigned slots = slice.chip().devicesPerChip;
+  unsigned k = meshShape.size();
+  // Stride of one step along each dimension (the core slot is `dims`).
+  SmallVector<int64_t, 4> dimStride(dims + 1);
+  dimStride[dims] = 1;
+  int64_t stride = slots;
+  for (unsigned d = 0; d < dims; ++d) {
+    dimStride[d] = stride;
+    stride *= slice.extent(d);
+  }
+  // Within a dimension, a part's digit is worth the product of the parts
+  // after it (later axes in axisOrder are more minor).
+  SmallVector<SmallVector<int64_t, 4>, 4> weight(k);
+  for (unsigned axis = 0; axis < k; ++axis)
+    weight[axis].assign(embedding.parts[axis].size(), 0);
+  SmallVector<int64_t, 4> below(dims + 1, 1);
+  for (unsigned axis : llvm::reverse(embedding.axisOrder))
+    for (auto [i, part] : enumerate(embedding.parts[axis])) {
+      weight[axis][i] = below[part.dim] * dimStride[part.dim];
+      below[part.dim] *= part.size;
+    }
+  SmallVector<SmallVector<int64_t, 0>, 4> term(k);
+  SmallVector<int64_t, 4> sizes, digits;
+  for (unsigned axis = 0; axis < k; ++axis) {
+    sizes.clear();
+    for (const AxisPart &part : embedding.parts[axis])
+      sizes.push_back(part.size);
+    term[axis].resize(meshShape[axis]);
+    for (int64_t index = 0; index < meshShape[axis]; ++index) {
+      walkDigits(embedding.walks[axis], sizes, index, digits);
+      int64_t t = 0;
+      for (unsigned j = 0; j < digits.size(); ++j)
+        t += digits[j] * weight[axis][j];
+      term[axis][index] = t;
+    }
+  }
+  unsigned n = slice.numDevices();
+  position.resize(n);
+  SmallVector<int64_t, 4> coords(k, 0);
+  for (unsigned logical = 0; logical < n; ++logical) {
+    int64_t p = 0;
+    for (unsigned axis = 0; axis < k; ++axis)
+      p += term[axis][coords[axis]];
+    position[logical] = unsigned(p);
+    for (int axis = int(k) - 1; axis >= 0; --axis) {
+      if (++coords[axis] < meshShape[axis])
+        break;
+      coords[axis] = 0;
+    }
+  }
+}
+
+/// The placement of (chip * slots + slot) positions.
+static Placement placementOfPositions(const Slice &slice,
+                                      ArrayRef<unsigned> position) {
+  unsigned slots = slice.chip().devicesPerChip;
+  SmallVector<unsigned> chipOf, slotOf;
+  for (unsigned p : position) {
+    chipOf.push_back(p / slots);
+    slotOf.push_back(p % slots);
+  }
+  Expected<Placement> placement = Placement::fromChips(slice, chipOf, slotOf);
+  assert(placement && "positions are a bijection onto the slice");
+  return std::move(*placement);
+}
+
+Placement embedBlocks(const Slice &slice, ArrayRef<int64_t> meshShape,
+                      const BlockEmbedding &embedding) {
+  SmallVector<unsigned> position;
+  blockPositions(slice, meshShape, embedding, position);
+  return placementOfPositions(slice, position);
+}
+
+std::vector<BlockEmbedding> enumerateBlockEmbeddings(const Slice &slice,
+                                                     ArrayRef<int64_t> meshShape,
+                                                     unsigned limit) {
+  unsigned dims = slice.numDims();
+  unsigned slots = slice.chip().devicesPerChip;
+  unsigned k = meshShape.size();
+  SmallVector<int64_t, 4> capacity;
+  for (unsigned d = 0; d < dims; ++d)
+    capacity.push_back(slice.extent(d));
+  capacity.push_back(slots);
+  int64_t total = 1;
+  for (int64_t s : meshShape)
+    total *= s;
+  std::vector<BlockEmbedding> result;
+  if (total != int64_t(slice.numDevices()) || limit == 0)
+    return result;
+
+  // Every split: axis by axis, each dimension takes a divisor of what it has
+  // left that also divides what the axis still needs.
+  std::vector<SmallVector<SmallVector<AxisPart, 4>, 4>> splits;
+  SmallVector<SmallVector<AxisPart, 4>, 4> current(k);
+  std::function<void(unsigned, unsigned, int64_t)> place =
+      [&](unsigned axis, unsigned d, int64_t need) {
+        if (splits.size() >= 4096)
+          return;
+        if (axis == k) {
+          splits.push_back(current);
+          return;
+        }
+        if (d == capacity.size()) {
+          if (need == 1)
+            place(axis + 1, 0, axis + 1 < k ? meshShape[axis + 1] : 1);
+          return;
+        }
+        for (int64_t part = 1; part <= std::min(need, capacity[d]); ++part) {
+          if (need % part || capacity[d] % part)
+            continue;
+          capacity[d] /= part;
+          if (part > 1)
+            current[axis].push_back({d, part});
+          place(axis, d + 1, need / part);
+          if (part > 1)
+            current[axis].pop_back();
+          capacity[d] *= part;
+        }
+      };
+  place(0, 0, k ? meshShape[0] : 1);
+
+  std::vector<SmallVector<unsigned, 4>> orders;
+  SmallVector<unsigned, 4> order(k);
+  std::iota(order.begin(), order.end(), 0);
+  do
+    orders.push_back(order);
+  while (std::next_permutation(order.begin(), order.end()) &&
+         orders.size() < 720);
+  const AxisWalk kWalks[] = {AxisWalk::Linear, AxisWalk::Snake,
+                             AxisWalk::Ring};
+  // Variants per (split, order): 3 walks x 2 part orders.
+  uint64_t space = uint64_t(splits.size()) * orders.size() * 6;
+  uint64_t count = std::min<uint64_t>(space, limit);
+  for (uint64_t j = 0; j < count; ++j) {
+    uint64_t index = space <= limit ? j : j * space / count;
+    unsigned variant = index % 6;
+    uint64_t rest = index / 6;
+    const auto &orderChoice = orders[rest % orders.size()];
+    const auto &split = splits[rest / orders.size()];
+    bool reversed = variant / 3;
+    BlockEmbedding e;
+    e.axisOrder = orderChoice;
+    for (unsigned axis = 0; axis < k; ++axis) {
+      e.parts.push_back(split[axis]);
+      if (reversed)
+        std::reverse(e.parts.back().begin(), e.parts.back().end());
+      e.walks.push_back(kWalks[variant % 3]);
+    }
+    if (reversed && all_of(split, [](const auto &p) { return p.size() < 2; }))
+      continue; // the same as the unreversed variant
+    result.push_back(std::move(e));
+  }
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
 // Search
 //===----------------------------------------------------------------------===//
 
@@ -227,14 +495,189 @@ static void sortAndDedupe(SmallVectorImpl<RankedPlacement> &list) {
 }
 
 namespace {
-/// First-improvement local search over device swaps and run reversals.
-class LocalSearch {
+/// Re-prices a placement after a few devices moved: keeps every collective's
+/// link loads and per-group latencies, and on a move takes the flows of only
+/// the groups holding a moved device out and puts them back at the new
+/// chips (addGroupLoads). The time of a collective is its largest load over
+/// the link bandwidth plus its slowest group's latency, as in
+/// estimateCollective; the tests compare the two.
+class IncrementalScorer {
 public:
-  LocalSearch(const Slice &slice, Scorer &scorer, const SearchOptions &options)
-      : slice(slice), scorer(scorer), options(options), rng(options.seed),
-        start(std::chrono::steady_clock::now()) {}
+  IncrementalScorer(const Slice &slice,
+                    ArrayRef<WeightedCollective> collectives,
+                    const CostOptions &cost)
+      : slice(slice), collectives(collectives), cost(cost) {
+    unsigned n = slice.numDevices();
+    membership.resize(n);
+    for (auto [c, w] : enumerate(collectives)) {
+      State state;
+      const CollectiveSpec &spec = w.spec;
+      // The calibrated figures of estimateCollective: the fixed cost is paid
+      // when anything moves, which does not depend on the placement.
+      const CollectiveFigures &figures =
+          cost.calibrationFor(slice).of(spec.kind);
+      state.achieved = figures.bandwidthFraction(spec.bytes);
+      bool moves =
+          spec.kind == CollectiveKind::CollectivePermute
+              ? any_of(spec.pairs, [](auto p) { return p.first != p.second; })
+              : (spec.groups.empty() ? n > 1
+                                     : any_of(spec.groups, [](const auto &g) {
+                                         return g.size() > 1;
+                                       }));
+      state.fixed = moves && spec.bytes > 0 ? figures.fixedSeconds : 0;
+      if (spec.kind == CollectiveKind::CollectivePermute) {
+        for (auto [src, dst] : spec.pairs)
+          state.groups.push_back({src, dst});
+      } else if (spec.groups.empty()) {
+        state.groups.emplace_back();
+        for (unsigned d = 0; d < n; ++d)
+          state.groups.back().push_back(d);
+      } else {
+        for (const auto &g : spec.groups)
+          state.groups.emplace_back(g.begin(), g.end());
+      }
+      for (auto [g, members] : enumerate(state.groups))
+        for (unsigned d : members)
+          membership[d].push_back({unsigned(c), unsigned(g)});
+      state.latency.assign(state.groups.size(), 0);
+      states.push_back(std::move(state));
+    }
+  }
+
+  /// Prices \p chipOf / \p slotOf from scratch.
+  PlacementScore reset(ArrayRef<unsigned> chipOfDevice) {
+    chipOf.assign(chipOfDevice.begin(), chipOfDevice.end());
+    for (auto [c, state] : enumerate(states)) {
+      state.loads.assign(slice.numLinkSlots(), 0.0);
+      for (auto [g, members] : enumerate(state.groups))
+        state.latency[g] = addGroup(c, members, 1);
+      refresh(state);
+    }
+    return total();
+  }
+
+  /// Moves device a_i to where b_i was and back for each pair (swaps), and
+  /// returns the new score; undo() restores the state before.
+  PlacementScore trySwaps(ArrayRef<std::pair<unsigned, unsigned>> swaps) {
+    touched.clear();
+    savedMax.clear();
+    for (auto [a, b] : swaps)
+      for (unsigned d : {a, b})
+        for (const Member &m : membership[d])
+          touched.insert({m.collective, m.group});
+    // Save what a rejected move restores.
+    savedCollectives.clear();
+    savedGroups.clear();
+    for (auto [c, g] : touched) {
+      if (!is_contained(savedCollectives, c)) {
+        savedCollectives.push_back(c);
+        savedLoads.resize(savedCollectives.size());
+        savedLoads.back() = states[c].loads;
+        savedMax.push_back({states[c].maxLoad, states[c].maxLatency});
+      }
+      savedGroups.push_back({c, g, states[c].latency[g]});
+      addGroup(c, states[c].groups[g], -1);
+    }
+    savedSwaps.assign(swaps.begin(), swaps.end());
+    for (auto [a, b] : swaps)
+      std::swap(chipOf[a], chipOf[b]);
+    for (auto [c, g] : touched)
+      states[c].latency[g] = addGroup(c, states[c].groups[g], 1);
+    for (unsigned c : savedCollectives)
+      refresh(states[c]);
+    return total();
+  }
+
+  void undo() {
+    for (auto [i, c] : enumerate(savedCollectives)) {
+      states[c].loads = savedLoads[i];
+      states[c].maxLoad = savedMax[i].first;
+      states[c].maxLatency = savedMax[i].second;
+    }
+    for (auto [c, g, latency] : savedGroups)
+      states[c].latency[g] = latency;
+    for (auto it = savedSwaps.rbegin(); it != savedSwaps.rend(); ++it)
+      std::swap(chipOf[it->first], chipOf[it->second]);
+    savedMax.clear();
+  }
+
+  /// Commits the last move (forgets its undo information).
+  void accept() { savedMax.clear(); }
+
+  ArrayRef<unsigned> chips() const { return chipOf; }
+
+private:
+  struct Member {
+    unsigned collective, group;
+  };
+  struct State {
+    std::vector<SmallVector<unsigned, 16>> groups;
+    std::vector<double> loads;
+    std::vector<double> latency;
+    double maxLoad = 0, maxLatency = 0;
+    /// Calibrated achieved bandwidth fraction and fixed cost.
+    double achieved = 1, fixed = 0;
+  };
+
+  double addGroup(unsigned c, ArrayRef<unsigned> members, double scale) {
+    scratch.clear();
+    for (unsigned d : members)
+      scratch.push_back(chipOf[d]);
+    return addGroupLoads(slice, collectives[c].spec, scratch, states[c].loads,
+                         scale, cost);
+  }
+
+  static void refresh(State &state) {
+    state.maxLoad = 0;
+    for (double l : state.loads)
+      state.maxLoad = std::max(state.maxLoad, l);
+    state.maxLatency = 0;
+    for (double l : state.latency)
+      state.maxLatency = std::max(state.maxLatency, l);
+  }
+
+  PlacementScore total() const {
+    PlacementScore score;
+    double bandwidth = slice.chip().iciLinkBandwidth;
+    for (auto [c, state] : enumerate(states)) {
+      score.seconds +=
+          collectives[c].count * (state.fixed +
+                                  state.maxLoad / (bandwidth * state.achieved) +
+                                  state.maxLatency);
+      score.maxLinkBytes = std::max(score.maxLinkBytes, state.maxLoad);
+    }
+    return score;
+  }
+
+  const Slice &slice;
+  ArrayRef<WeightedCollective> collectives;
+  CostOptions cost;
+  std::vector<State> states;
+  std::vector<SmallVector<Member, 4>> membership;
+  SmallVector<unsigned> chipOf;
+  SmallVector<unsigned, 64> scratch;
+  std::set<std::pair<unsigned, unsigned>> touched;
+  SmallVector<unsigned> savedCollectives;
+  std::vector<std::vector<double>> savedLoads;
+  SmallVector<std::pair<double, double>> savedMax;
+  SmallVector<std::tuple<unsigned, unsigned, double>> savedGroups;
+  SmallVector<std::pair<unsigned, unsigned>> savedSwaps;
+};
+
+/// Simulated annealing over device positions: swaps of two devices, and
+/// swaps and reversals of aligned blocks of logical ids (whole groups of the
+/// minor mesh axes move together), accepted by the Metropolis rule under a
+/// geometrically cooling temperature relative to the current time.
+class Annealer {
+public:
+  Annealer(const Slice &slice, ArrayRef<WeightedCollective> collectives,
+           const SearchOptions &options)
+      : slice(slice), collectives(collectives), options(options),
+        rng(options.seed), start(std::chrono::steady_clock::now()) {}
 
   RankedPlacement improve(const RankedPlacement &from, uint64_t budget);
+
+  uint64_t evaluated = 0;
 
 private:
   bool outOfTime() const {
@@ -246,63 +689,123 @@ private:
   }
 
   const Slice &slice;
-  Scorer &scorer;
+  ArrayRef<WeightedCollective> collectives;
   const SearchOptions &options;
   std::mt19937_64 rng;
   std::chrono::steady_clock::time_point start;
 };
 } // namespace
 
-RankedPlacement LocalSearch::improve(const RankedPlacement &from,
-                                     uint64_t budget) {
+RankedPlacement Annealer::improve(const RankedPlacement &from,
+                                  uint64_t budget) {
   unsigned n = from.placement.numDevices();
-  SmallVector<unsigned> chips(from.placement.chips());
-  SmallVector<unsigned> slots;
-  for (unsigned d = 0; d < n; ++d)
-    slots.push_back(from.placement.slotOf(d));
+  unsigned slots = slice.chip().devicesPerChip;
   RankedPlacement best = from;
-  if (n < 2)
+  if (n < 2 || budget == 0)
     return best;
+  // Positions are (chip, slot) pairs encoded as chip * slots + slot, so a
+  // swap moves a device to another core of the same chip too.
+  SmallVector<unsigned> position(n);
+  for (unsigned d = 0; d < n; ++d)
+    position[d] = from.placement.chipOf(d) * slots + from.placement.slotOf(d);
+  IncrementalScorer scorer(slice, collectives, options.cost);
+  auto chipsOf = [&](ArrayRef<unsigned> pos) {
+    SmallVector<unsigned> chips;
+    for (unsigned p : pos)
+      chips.push_back(p / slots);
+    return chips;
+  };
+  // The start was scored already; only moves count as evaluations.
+  PlacementScore current = scorer.reset(chipsOf(position));
+  PlacementScore bestScore = current;
+  SmallVector<unsigned> bestPosition = position;
+  // Aligned block sizes: powers of two that leave at least two blocks.
+  SmallVector<unsigned, 8> blockSizes;
+  for (unsigned b = 2; 2 * b <= n; b *= 2)
+    if (n % b == 0)
+      blockSizes.push_back(b);
   std::uniform_int_distribution<unsigned> pick(0, n - 1);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double startTemperature = 0.05, endTemperature = 1e-4;
+  SmallVector<std::pair<unsigned, unsigned>, 32> swaps;
+  uint64_t sinceBest = 0;
   bool improved = false;
-  uint64_t sinceImprovement = 0;
   for (uint64_t step = 0; step < budget && !outOfTime(); ++step) {
-    if (options.localSearchStall > 0 &&
-        sinceImprovement >= options.localSearchStall)
+    if (options.localSearchStall > 0 && sinceBest >= options.localSearchStall)
       break;
-    ++sinceImprovement;
-    unsigned a = pick(rng), b = pick(rng);
-    if (a == b)
-      continue;
-    if (a > b)
-      std::swap(a, b);
-    // Alternate swaps (local fixes) and reversals (2-opt on the id order).
-    bool reverse = step % 2;
-    auto apply = [&] {
-      if (reverse) {
-        std::reverse(chips.begin() + a, chips.begin() + b + 1);
-        std::reverse(slots.begin() + a, slots.begin() + b + 1);
-      } else {
-        std::swap(chips[a], chips[b]);
-        std::swap(slots[a], slots[b]);
-      }
-    };
-    apply();
-    Expected<Placement> candidate = Placement::fromChips(slice, chips, slots);
-    assert(candidate && "moves keep a bijection");
-    PlacementScore score = scorer(*candidate);
-    if (score < best.score) {
-      best.placement = std::move(*candidate);
-      best.score = score;
-      improved = true;
-      sinceImprovement = 0;
+    ++sinceBest;
+    swaps.clear();
+    unsigned kind = blockSizes.empty() ? 0 : step % 4;
+    if (kind < 2) {
+      unsigned a = pick(rng), b = pick(rng);
+      if (a == b)
+        continue;
+      swaps.push_back({a, b});
     } else {
-      apply(); // Both moves are their own inverse.
+      unsigned size = blockSizes[rng() % blockSizes.size()];
+      unsigned blocks = n / size;
+      unsigned a = rng() % blocks, b = rng() % blocks;
+      if (kind == 2) {
+        if (a == b)
+          continue;
+        for (unsigned i = 0; i < size; ++i)
+          swaps.push_back({a * size + i, b * size + i});
+      } else {
+        for (unsigned i = 0; i < size / 2; ++i)
+          swaps.push_back({a * size + i, a * size + size - 1 - i});
+      }
+    }
+    PlacementScore next = scorer.trySwaps(swaps);
+    ++evaluated;
+    double temperature =
+        startTemperature *
+        std::pow(endTemperature / startTemperature, double(step) / budget);
+    double delta = next.seconds - current.seconds;
+    bool accept = next < current ||
+                  (delta <= 0 && !(current < next)) ||
+                  unit(rng) < std::exp(-delta / (temperature *
+                                                 std::max(current.seconds,
+                                                          1e-30)));
+    if (!accept) {
+      scorer.undo();
+      continue;
+    }
+    scorer.accept();
+    for (auto [a, b] : swaps)
+      std::swap(position[a], position[b]);
+    current = next;
+    if (current < bestScore) {
+      bestScore = current;
+      bestPosition = position;
+      sinceBest = 0;
+      improved = true;
     }
   }
-  if (improved)
-    best.origin = "local search from " + from.origin;
+  if (!improved)
+    return best;
+  SmallVector<unsigned> chips, slotOf;
+  for (unsigned p : bestPosition) {
+    chips.push_back(p / slots);
+    slotOf.push_back(p % slots);
+  }
+  Expected<Placement> placement = Placement::fromChips(slice, chips, slotOf);
+  assert(placement && "moves keep a bijection");
+  // The incremental sums drift by rounding only; price the result exactly.
+  PlacementScore exact = scorePlacement(slice, *placement, collectives);
+  if (!(exact < from.score))
+    return best;
+  best.placement = std::move(*placement);
+  best.score = exact;
+  best.origin = "local search from " + from.origin;
   return best;
+}
+
+/// A hash of a placement's (chip, slot) list, to score each one once.
+static uint64_t hashPlacement(const Placement &placement) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned d = 0; d < placement.numDevices(); ++d)
+    h = (h ^ placement.position(d)) * 1099511628211ull;
+  return h;
 }
 
 SearchResult searchPlacements(const Slice &slice, ArrayRef<int64_t> meshShape,
@@ -310,39 +813,114 @@ SearchResult searchPlacements(const Slice &slice, ArrayRef<int64_t> meshShape,
                               ArrayRef<RankedPlacement> seeds,
                               const SearchOptions &options) {
   Scorer scorer(slice, collectives, options.cost);
+  SearchResult result;
+  auto noteBest = [&](StringRef source, const PlacementScore &score) {
+    for (auto &[name, best] : result.bestBySource)
+      if (name == source) {
+        if (score < best)
+          best = score;
+        return;
+      }
+    result.bestBySource.push_back({source.str(), score});
+  };
   SmallVector<RankedPlacement> candidates;
-  for (const RankedPlacement &seed : seeds)
-    candidates.push_back(
-        RankedPlacement{seed.placement, scorer(seed.placement), seed.origin});
+  std::unordered_set<uint64_t> seen;
+  // Seeds first: on a tie the module keeps its order (no needless
+  // relabelling). Ties have equal scores, so the step does not depend on
+  // which of the tied placements wins, nor on the labelling of device ids.
+  for (const RankedPlacement &seed : seeds) {
+    PlacementScore score = scorer(seed.placement);
+    noteBest("seed: " + seed.origin, score);
+    candidates.push_back(RankedPlacement{seed.placement, score, seed.origin});
+  }
   int64_t meshDevices = 1;
   for (int64_t size : meshShape)
     meshDevices *= size;
-  if (meshDevices == slice.numDevices())
+  if (meshDevices == slice.numDevices()) {
     for (const Embedding &embedding : enumerateEmbeddings(slice, meshShape)) {
       Placement placement = embed(slice, meshShape, embedding);
+      if (!seen.insert(hashPlacement(placement)).second)
+        continue;
       PlacementScore score = scorer(placement);
+      noteBest("structured", score);
       candidates.push_back(RankedPlacement{std::move(placement), score,
                                            "structured: " + embedding.str()});
     }
+    SmallVector<unsigned> position;
+    for (const BlockEmbedding &embedding : enumerateBlockEmbeddings(
+             slice, meshShape, options.blockEmbeddingLimit)) {
+      blockPositions(slice, meshShape, embedding, position);
+      uint64_t h = 1469598103934665603ull;
+      for (unsigned p : position)
+        h = (h ^ p) * 1099511628211ull;
+      if (!seen.insert(h).second)
+        continue;
+      Placement placement = placementOfPositions(slice, position);
+      PlacementScore score = scorer(placement);
+      noteBest("blocks", score);
+      candidates.push_back(
+          RankedPlacement{std::move(placement), score, embedding.str()});
+    }
+  }
   sortAndDedupe(candidates);
 
   unsigned starts = std::min<unsigned>(options.topK, candidates.size());
+  uint64_t evaluated = scorer.evaluated;
   if (options.localSearchEvaluations > 0 && starts > 0) {
-    LocalSearch search(slice, scorer, options);
+    Annealer annealer(slice, collectives, options);
     uint64_t perStart = options.localSearchEvaluations / starts;
     SmallVector<RankedPlacement> improved;
     for (unsigned i = 0; i < starts; ++i)
-      improved.push_back(search.improve(candidates[i], perStart));
-    for (RankedPlacement &entry : improved)
+      improved.push_back(annealer.improve(candidates[i], perStart));
+    evaluated += annealer.evaluated;
+    for (RankedPlacement &entry : improved) {
+      if (StringRef(entry.origin).starts_with("local search"))
+        noteBest("local search", entry.score);
       candidates.push_back(std::move(entry));
+    }
     sortAndDedupe(candidates);
   }
   if (candidates.size() > options.topK)
     candidates.erase(candidates.begin() + options.topK, candidates.end());
-  SearchResult result;
   result.ranked = std::move(candidates);
-  result.evaluated = scorer.evaluated;
+  result.evaluated = evaluated;
   return result;
+}
+
+RankedPlacement bestRandomPlacement(const Slice &slice,
+                                    ArrayRef<WeightedCollective> collectives,
+                                    unsigned samples, uint64_t seed,
+                                    const CostOptions &cost) {
+  Scorer scorer(slice, collectives, cost);
+  std::mt19937_64 rng(seed);
+  unsigned slots = slice.chip().devicesPerChip;
+  SmallVector<unsigned> positions(slice.numDevices());
+  std::iota(positions.begin(), positions.end(), 0);
+  std::optional<RankedPlacement> best;
+  SmallVector<unsigned> chips(positions.size()), slotOf(positions.size());
+  for (unsigned i = 0; i < samples; ++i) {
+    std::shuffle(positions.begin(), positions.end(), rng);
+    for (auto [d, p] : enumerate(positions)) {
+      chips[d] = p / slots;
+      slotOf[d] = p % slots;
+    }
+    Placement placement = cantFail(Placement::fromChips(slice, chips, slotOf));
+    PlacementScore score = scorer(placement);
+    if (!best || score < best->score)
+      best = RankedPlacement{std::move(placement), score, "random"};
+  }
+  if (!best)
+    return RankedPlacement{Placement::defaultFor(slice), {}, "none"};
+  return std::move(*best);
+}
+
+double stepLowerBoundSeconds(const Slice &slice,
+                             ArrayRef<WeightedCollective> collectives,
+                             const CostOptions &cost) {
+  double total = 0;
+  for (const WeightedCollective &c : collectives)
+    total += c.count * lowerBoundSeconds(slice, c.spec, cost);
+  return total;
 }
 
 SearchResult exhaustiveSearch(const Slice &slice,

@@ -233,7 +233,7 @@ Expected<Slice> Slice::create(const ChipSpec &chip, ArrayRef<int> shape,
                                ? defaultWrap(chip, shape)
                                : SmallVector<bool, 3>(wrap.begin(), wrap.end());
   Slice s;
-  s.chipSpec = &chip;
+  s.spec = chip;
   s.dims = shape.size();
   s.chips = 1;
   for (unsigned d = 0; d < shape.size(); ++d) {
@@ -298,9 +298,10 @@ Expected<Slice> Slice::parse(StringRef spec) {
 
   SmallVector<StringRef, 4> parts;
   text.split(parts, ':');
-  if (parts.size() < 2 || parts.size() > 4)
+  if (parts.size() < 2 || parts.size() > 5)
     return makeError("cannot parse slice '" + spec +
-                     "': expected <gen>:<shape>[:wrap=...][:twisted=0|1]");
+                     "': expected <gen>:<shape>[:wrap=...][:twisted=0|1]"
+                     "[:devices-per-chip=N]");
   Expected<const ChipSpec *> chip = lookupChipSpec(parts[0]);
   if (!chip)
     return chip.takeError();
@@ -312,6 +313,7 @@ Expected<Slice> Slice::parse(StringRef spec) {
                      " slice shape");
   SmallVector<bool, 3> wrap;
   std::optional<bool> twisted;
+  std::optional<unsigned> perChip;
   bool sawWrap = false;
   for (StringRef opt : ArrayRef(parts).drop_front(2)) {
     if (opt.consume_front("wrap=") && !sawWrap) {
@@ -327,13 +329,32 @@ Expected<Slice> Slice::parse(StringRef spec) {
         twisted = false;
       else
         return makeError("twisted='" + opt + "' must be 0 or 1");
+    } else if (opt.consume_front("devices-per-chip=") && !perChip) {
+      unsigned n;
+      if (opt.getAsInteger(10, n))
+        return makeError("devices-per-chip '" + opt + "' is not a number");
+      perChip = n;
     } else {
       return makeError("unknown slice option '" + opt +
-                       "' (expected wrap=... and/or twisted=0|1, each at "
-                       "most once)");
+                       "' (expected wrap=..., twisted=0|1 and/or "
+                       "devices-per-chip=N, each at most once)");
     }
   }
-  return create(**chip, *shape, wrap, twisted);
+  Expected<Slice> slice = create(**chip, *shape, wrap, twisted);
+  if (!slice || !perChip)
+    return slice;
+  return slice->withDevicesPerChip(*perChip);
+}
+
+Expected<Slice> Slice::withDevicesPerChip(unsigned devices) const {
+  if (devices != 1 && devices != spec.tensorCores)
+    return makeError(Twine(spec.name) + " chips have " +
+                     Twine(spec.tensorCores) +
+                     " TensorCore(s), so devices-per-chip must be 1 or " +
+                     Twine(spec.tensorCores) + ", not " + Twine(devices));
+  Slice s = *this;
+  s.spec.devicesPerChip = devices;
+  return s;
 }
 
 bool Slice::contains(const ChipCoords &c) const {
@@ -586,7 +607,7 @@ SmallVector<RouteHop> Slice::route(unsigned src, unsigned dst) const {
 std::string Slice::str() const {
   std::string s;
   raw_string_ostream os(s);
-  os << chipSpec->name << ':';
+  os << spec.name << ':';
   for (unsigned d = 0; d < dims; ++d)
     os << (d ? "x" : "") << extents[d];
   os << ":wrap=";
@@ -594,6 +615,8 @@ std::string Slice::str() const {
     os << (d ? "," : "") << (wrapped[d] ? 1 : 0);
   if (twist)
     os << ":twisted=1";
+  if (spec.devicesPerChip != getChipSpec(spec.generation).devicesPerChip)
+    os << ":devices-per-chip=" << spec.devicesPerChip;
   return s;
 }
 

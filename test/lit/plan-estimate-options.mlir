@@ -12,5 +12,5 @@
 // Without the memory check nothing is rejected in az-place either, so the
 // topology-oblivious planner's baseline exists.
 // CHECK-LABEL: remark: candidate #1 cfg=2,sp=2
-// CHECK: remark: baseline module as written (cfg=2,sp=2): step {{.*}}; the plan is 1.00x faster{{$}}
+// CHECK: remark: baseline module as written (cfg=2,sp=2): step {{.*}}; the plan is 1.00x faster (sorted ids){{$}}
 // CHECK: remark: baseline topology-oblivious (alpha-beta) planner (cfg=2,sp=2): step

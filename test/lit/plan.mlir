@@ -16,8 +16,9 @@
 // Stage 1 keeps three candidates (prune-candidates tests why); each is
 // placed, and sp=8 without tensor parallelism wins: its only collectives are
 // the Ulysses all-to-alls inside 2x4 blocks of the grid, which the module
-// order already gives, so its placement is the module order.
-// CHECK: remark: candidate #1 cfg=2,sp=8,tp=1: step {{.*}} with module order
+// order already gives, so its placement is the module order (seeds win
+// ties: no needless relabelling).
+// CHECK: remark: candidate #1 cfg=2,sp=8,tp=1: step {{.*}} with module order; {{.*}}; communication lower bound {{[0-9.]+ us}}
 // CHECK: remark: candidate #2
 // CHECK: remark: candidate #3
 // CHECK: remark: baseline module as written (cfg=2,sp=4,tp=2): step {{.*}}; the plan is {{1\.[0-9][0-9]}}x faster
@@ -29,7 +30,7 @@
 
 // SIM: remark: simulated communication of the plan: {{[0-9.]+}} us (analytic {{[0-9.]+}} us)
 // SIMPLAN: "name": "module as written",
-// SIMPLAN-NEXT: "note": "",
+// SIMPLAN-NEXT: "note": "sorted ids",
 // SIMPLAN-NEXT: "simulated_communication_seconds": {{[0-9.e-]+}},
 // SIMPLAN: "candidate": {
 // SIMPLAN: "simulated_communication_seconds": {{[0-9.e-]+}},
@@ -44,15 +45,30 @@
 // SIMPLAN-NEXT: "kind": "{{all-gather|all-reduce|all-to-all|reduce-scatter}}",
 // SIMPLAN-NEXT: "simulated_seconds": {{[0-9.e-]+}}
 
+// The three JAX orders (sorted ids, jax.devices(), jax.make_mesh) and
+// create_device_mesh's, for the module's mesh and the oblivious planner's.
 // PLAN: "baselines": [
 // PLAN: "name": "module as written"
+// PLAN-NEXT: "note": "sorted ids",
+// PLAN: "name": "module as written + jax.devices() order",
+// PLAN-NEXT: "note": "modelled list order: 4 process(es) of 2x2x1 chips",
+// PLAN: "name": "module as written + jax.make_mesh order",
+// PLAN-NEXT: "note": "jax.make_mesh: mesh_utils [2, 4, 2] (torus, split axes: {{.*}})",
+// PLAN: "name": "module as written + mesh_utils order"
 // PLAN: "name": "topology-oblivious (alpha-beta) planner"
+// PLAN: "name": "topology-oblivious (alpha-beta) planner + jax.devices() order"
+// PLAN: "name": "topology-oblivious (alpha-beta) planner + jax.make_mesh order"
 // PLAN: "candidate": {
+// PLAN: "communication_lower_bound_seconds": {{[0-9.e-]+}},
 // PLAN: "label": "cfg=2,sp=8,tp=1",
 // PLAN: "mesh": "#sdy.mesh<[\"cfg\"=2, \"sp\"=8, \"tp\"=1]>",
 // PLAN: "collective_source": "derived by stage 1 from the module's shardings",
 // PLAN: "device_order": [
 // PLAN: "jax_mesh_snippet": "{{.*}}reshape((2, 8, 1,))\nmesh = Mesh(devices, ('cfg', 'sp', 'tp',))\n",
+// PLAN: "lower_bound": {
+// PLAN-NEXT: "communication_gap": {{[1-9][0-9.]*}},
+// PLAN-NEXT: "communication_seconds": {{[0-9.e-]+}},
+// PLAN-NEXT: "step_seconds": {{[0-9.e-]+}}
 // The winner's best placements (top-k=4), best first.
 // PLAN: "ranking": [
 // PLAN-COUNT-4: "origin":

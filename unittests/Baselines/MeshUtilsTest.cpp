@@ -17,10 +17,12 @@
 
 #include "gtest/gtest.h"
 
+#include <map>
 #include <set>
 
 using namespace aoizora;
 using llvm::ArrayRef;
+using llvm::Expected;
 using llvm::SmallVector;
 
 namespace {
@@ -367,23 +369,209 @@ TEST(MeshUtilsTest, SplitDeviceIds) {
                                                 9, 13, 10, 14, 11, 15}));
 }
 
-// v7x: two devices per chip give a fourth (core) physical axis; 8 devices
-// take _7X_TRAY_2x4_RING_ORDER over the id-ordered list.
-TEST(MeshUtilsTest, V7xCoreAxis) {
+// v7x: two devices per chip give a fourth (core) physical axis. The current
+// _7x_create_device_mesh takes any multiple of 8 devices up to 32 on at most
+// 2x2 chips in x and y, and lays _7X_TRAY_2x2x2_RING_ORDER (0, 1, 2, 3, 6, 7,
+// 4, 5) over each run of 8 devices of the list (jax.devices() order).
+// JAX's stored tests/mesh_utils_test.py has no v7x case; these literals are
+// derived from the handler: positions 0-7 of a run are (chip (0,0) core 0,
+// core 1, chip (1,0) core 0, core 1, chip (0,1) ..., chip (1,1) ...).
+TEST(MeshUtilsTest, V7xHandlerRepeatsTheTrayRingPerEightDevices) {
   Slice small = makeSlice(TpuGeneration::V7x, {2, 2, 1});
   llvm::Expected<std::vector<int64_t>> ring = createDeviceMesh(small, {8});
   ASSERT_TRUE(static_cast<bool>(ring)) << errorText(ring.takeError());
-  EXPECT_EQ(*ring, (std::vector<int64_t>{0, 1, 2, 3, 7, 6, 5, 4}));
+  EXPECT_EQ(*ring, (std::vector<int64_t>{0, 1, 2, 3, 6, 7, 4, 5}));
 
-  // 2x2x2 chips, 16 devices, mesh [16]: all four axes, x major, core minor:
-  // position j is core j % 2 of chip (x = j / 8, y = j / 4 % 2,
-  // z = j / 2 % 2); device = 2 * chip + core with chip = x + 2y + 4z.
+  // 2x2x2 chips, 16 devices (two hosts, one z plane each): the ring per z
+  // plane, whatever the mesh shape.
   Slice cube = makeSlice(TpuGeneration::V7x, {2, 2, 2});
   EXPECT_EQ(jaxPhysicalMeshShape(cube), (SmallVector<int64_t, 4>{2, 2, 2, 2}));
-  llvm::Expected<std::vector<int64_t>> ids = createDeviceMesh(cube, {16});
+  llvm::Expected<DeviceMesh> ids = createDeviceMeshDetailed(
+      cube, Placement::defaultFor(cube), {2, 8}, false);
   ASSERT_TRUE(static_cast<bool>(ids)) << errorText(ids.takeError());
-  EXPECT_EQ(*ids, (std::vector<int64_t>{0, 1, 8, 9, 4, 5, 12, 13, 2, 3, 10, 11,
-                                        6, 7, 14, 15}));
+  EXPECT_EQ(ids->source, DeviceMeshSource::DeviceKindOrder);
+  EXPECT_EQ(ids->deviceIds,
+            (std::vector<int64_t>{0, 1, 2, 3, 6, 7, 4, 5, 8, 9, 10, 11, 14, 15,
+                                  12, 13}));
+
+  // 2x2x4 (32 devices) still; 2x2x8 (64) and 2x4x4 (x or y above 2) fall
+  // back to the torus logic.
+  Slice tall = makeSlice(TpuGeneration::V7x, {2, 2, 4});
+  llvm::Expected<DeviceMesh> t = createDeviceMeshDetailed(
+      tall, Placement::defaultFor(tall), {32}, false);
+  ASSERT_TRUE(static_cast<bool>(t)) << errorText(t.takeError());
+  EXPECT_EQ(t->source, DeviceMeshSource::DeviceKindOrder);
+  EXPECT_EQ(t->deviceIds[8], 8);
+  EXPECT_EQ(t->deviceIds[12], 14);
+  Slice wide = makeSlice(TpuGeneration::V7x, {2, 4, 4});
+  llvm::Expected<DeviceMesh> w = createDeviceMeshDetailed(
+      wide, Placement::defaultFor(wide), {8, 8}, false);
+  ASSERT_TRUE(static_cast<bool>(w)) << errorText(w.takeError());
+  EXPECT_NE(w->source, DeviceMeshSource::DeviceKindOrder);
+}
+
+// The handler indexes the device list as given: a topology file listing the
+// devices in another order changes the mesh (the v5e handler, which sorts
+// by coordinates, would not).
+TEST(MeshUtilsTest, V7xHandlerFollowsTheListOrder) {
+  Slice small = makeSlice(TpuGeneration::V7x, {2, 2, 1});
+  std::string text = "[";
+  for (int id = 7; id >= 0; --id) {
+    ChipCoords c = small.coordsOf(id / 2);
+    text += std::string(id == 7 ? "" : ",") + "{\"id\": " +
+            std::to_string(id) + ", \"coords\": [" + std::to_string(c[0]) +
+            "," + std::to_string(c[1]) + ",0], \"core_on_chip\": " +
+            std::to_string(id % 2) + "}";
+  }
+  text += "]";
+  Placement reversed = cantFail(Placement::fromJSONText(small, text));
+  llvm::Expected<std::vector<int64_t>> ids =
+      createDeviceMesh(small, reversed, {8});
+  ASSERT_TRUE(static_cast<bool>(ids)) << errorText(ids.takeError());
+  EXPECT_EQ(*ids, (std::vector<int64_t>{7, 6, 5, 4, 1, 0, 3, 2}));
+}
+
+// When the handler declines, current JAX ranks v7x's core axis before x, y
+// and z among equally many physical axes. On 2x4x4 (physical [2, 4, 4, 2])
+// the size-8 axis then takes (y, core), not (x, y).
+TEST(MeshUtilsTest, V7xTorusPrefersTheCoreAxis) {
+  Expected<AxisAssignment> plain = assignLogicalAxes({2, 4, 4, 2}, {8, 8});
+  ASSERT_TRUE(static_cast<bool>(plain)) << errorText(plain.takeError());
+  EXPECT_EQ(plain->sizes, matrix({{1, 2}, {1, 4}, {4, 1}, {2, 1}}));
+  Expected<AxisAssignment> core =
+      assignLogicalAxes({2, 4, 4, 2}, {8, 8}, false, {1, 2, 3, 0});
+  ASSERT_TRUE(static_cast<bool>(core)) << errorText(core.takeError());
+  EXPECT_EQ(core->sizes, matrix({{2, 1}, {1, 4}, {4, 1}, {1, 2}}));
+  Slice wide = makeSlice(TpuGeneration::V7x, {2, 4, 4});
+  llvm::Expected<DeviceMesh> w = createDeviceMeshDetailed(
+      wide, Placement::defaultFor(wide), {8, 8}, false);
+  ASSERT_TRUE(static_cast<bool>(w)) << errorText(w.takeError());
+  EXPECT_EQ(w->assignment->sizes, core->sizes);
+}
+
+// "TPU v5" is registered for the v5p handler; "TPU v5 lite" for the v5e one.
+TEST(MeshUtilsTest, DeviceKindPicksTheHandler) {
+  Slice cube = parseSlice("v5p:2x2x2");
+  auto withKind = [&](const char *kind) {
+    std::string text = "[";
+    for (unsigned id = 0; id < 8; ++id) {
+      ChipCoords c = cube.coordsOf(id);
+      text += std::string(id ? "," : "") + "{\"id\": " + std::to_string(id) +
+              ", \"coords\": [" + std::to_string(c[0]) + "," +
+              std::to_string(c[1]) + "," + std::to_string(c[2]) +
+              "], \"device_kind\": \"" + kind + "\"}";
+    }
+    return cantFail(Placement::fromJSONText(cube, text + "]"));
+  };
+  for (const char *kind : {"TPU v5p", "TPU v5"}) {
+    llvm::Expected<DeviceMesh> m =
+        createDeviceMeshDetailed(cube, withKind(kind), {8}, false);
+    ASSERT_TRUE(static_cast<bool>(m)) << errorText(m.takeError());
+    EXPECT_EQ(m->source, DeviceMeshSource::DeviceKindOrder) << kind;
+    EXPECT_EQ(m->deviceIds, (std::vector<int64_t>{0, 1, 3, 2, 6, 7, 5, 4}));
+  }
+  llvm::Expected<DeviceMesh> v4 =
+      createDeviceMeshDetailed(cube, withKind("TPU v4"), {8}, false);
+  ASSERT_TRUE(static_cast<bool>(v4)) << errorText(v4.takeError());
+  EXPECT_EQ(v4->source, DeviceMeshSource::Torus);
+}
+
+// Current JAX builds a v5p with two devices per chip (no megacore) with a
+// core axis, as on v7x; other kinds with two devices per chip are refused.
+TEST(MeshUtilsTest, V5pTwoDevicesPerChipGetACoreAxis) {
+  Slice cube = parseSlice("v5p:2x2x2:devices-per-chip=2");
+  EXPECT_EQ(cube.numDevices(), 16u);
+  EXPECT_EQ(jaxPhysicalMeshShape(cube), (SmallVector<int64_t, 4>{2, 2, 2, 2}));
+  llvm::Expected<DeviceMesh> m = createDeviceMeshDetailed(
+      cube, Placement::defaultFor(cube), {2, 8}, false);
+  ASSERT_TRUE(static_cast<bool>(m)) << errorText(m.takeError());
+  // Axis 1 (8) takes x, y, z (three axes before two); axis 0 the core.
+  EXPECT_EQ(m->assignment->sizes, matrix({{1, 2}, {1, 2}, {1, 2}, {2, 1}}));
+  EXPECT_EQ(m->deviceIds[1], 8);
+  EXPECT_EQ(m->deviceIds[8], 1);
+  Slice v4 = parseSlice("v4:2x2x2:devices-per-chip=2");
+  llvm::Expected<DeviceMesh> refused =
+      createDeviceMeshDetailed(v4, Placement::defaultFor(v4), {16}, false);
+  ASSERT_FALSE(static_cast<bool>(refused));
+  EXPECT_NE(errorText(refused.takeError()).find("one device per chip"),
+            std::string::npos);
+}
+
+// contiguous_submeshes=True: the transpose trick of _TRANSPOSE_TRICKS, and
+// JAX's two errors (tests/mesh_utils_test.py,
+// test_create_contiguous_submeshes_errors). Each process (a 2x2x1 tile) must
+// then hold a contiguous block of the mesh (test_create_contiguous_submeshes
+// _for_tpu_v4 asserts that per process).
+TEST(MeshUtilsTest, ContiguousSubmeshes) {
+  MeshUtilsOptions contiguous;
+  contiguous.contiguousSubmeshes = true;
+  Slice v4 = parseSlice("v4:4x4x8");
+  llvm::Expected<DeviceMesh> bad = createDeviceMeshDetailed(
+      v4, Placement::defaultFor(v4), {1, 16, 8}, contiguous);
+  ASSERT_FALSE(static_cast<bool>(bad));
+  EXPECT_NE(errorText(bad.takeError())
+                .find("cannot create contiguous submeshes for physical mesh "
+                      "topology [4, 4, 8]"),
+            std::string::npos);
+  Slice v4b = parseSlice("v4:4x8x8");
+  llvm::Expected<DeviceMesh> shape = createDeviceMeshDetailed(
+      v4b, Placement::defaultFor(v4b), {1, 128, 2}, contiguous);
+  ASSERT_FALSE(static_cast<bool>(shape));
+  std::string msg = errorText(shape.takeError());
+  EXPECT_NE(msg.find("mesh_shape [1, 128, 2] and physical mesh topology [4, "
+                     "8, 8]"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("[64, 4], [4, 64]"), std::string::npos) << msg;
+
+  for (auto [spec, mesh] :
+       {std::pair<const char *, std::vector<int64_t>>{"v4:4x4x4", {16, 4}},
+        {"v4:4x8x8", {64, 4}},
+        {"v4:4x8x8", {4, 64}},
+        {"v4:8x8x8", {64, 8}},
+        {"v4:4x4x4", {1, 1, 16, 4, 1, 1}}}) {
+    Slice s = parseSlice(spec);
+    Placement devices = Placement::defaultFor(s);
+    llvm::Expected<DeviceMesh> m =
+        createDeviceMeshDetailed(s, devices, mesh, contiguous);
+    ASSERT_TRUE(static_cast<bool>(m)) << spec << errorText(m.takeError());
+    // Every process's devices form a box of mesh positions: their count
+    // equals the product of the distinct coordinates they take per axis.
+    std::map<unsigned, std::vector<std::set<int64_t>>> seen;
+    std::map<unsigned, unsigned> count;
+    for (unsigned flat = 0; flat < m->deviceIds.size(); ++flat) {
+      unsigned process = devices.processOf(m->deviceIds[flat]);
+      auto &axes = seen[process];
+      axes.resize(mesh.size());
+      int64_t rest = flat;
+      for (int a = int(mesh.size()) - 1; a >= 0; --a) {
+        axes[a].insert(rest % mesh[a]);
+        rest /= mesh[a];
+      }
+      ++count[process];
+    }
+    for (auto &[process, axes] : seen) {
+      size_t box = 1;
+      for (const auto &values : axes)
+        box *= values.size();
+      EXPECT_EQ(box, count[process]) << spec << " process " << process;
+    }
+  }
+}
+
+// jax.make_mesh: create_device_mesh over jax.devices(), splitting physical
+// axes only on v5e (so v5e takes (2, 8) on 4x4, v6e refuses it as JAX does).
+TEST(MeshUtilsTest, MakeMesh) {
+  Slice v5e = parseSlice("v5e:4x4");
+  llvm::Expected<DeviceMesh> split =
+      makeMesh(v5e, Placement::defaultFor(v5e), {2, 8});
+  ASSERT_TRUE(static_cast<bool>(split)) << errorText(split.takeError());
+  EXPECT_EQ(split->source, DeviceMeshSource::TorusSplitAxes);
+  Slice v6e = parseSlice("v6e:4x4");
+  llvm::Expected<DeviceMesh> refused =
+      makeMesh(v6e, Placement::defaultFor(v6e), {2, 8});
+  EXPECT_FALSE(static_cast<bool>(refused));
+  llvm::consumeError(refused.takeError());
 }
 
 TEST(MeshUtilsTest, Errors) {

@@ -11,6 +11,8 @@
 
 #include "gtest/gtest.h"
 
+#include <set>
+
 using namespace aoizora;
 using llvm::SmallVector;
 
@@ -216,14 +218,15 @@ TEST(PlacementSearchTest, SameSeedSamePlan) {
   EXPECT_EQ(a.evaluated, b.evaluated);
 }
 
-TEST(PlacementSearchTest, LocalSearchImprovesAScrambledStart) {
+TEST(PlacementSearchTest, LocalSearchEscapesTheLocalOptimum) {
   // A ring permute over 8 devices on the open 2x4 mesh, started from a
   // placement where ring neighbours sit far apart: messages share links
   // and the longest route is 4 hops. A mesh shape that does not cover the
   // slice turns the structured embeddings off, so only local search can
-  // improve the seed. It is a local search: it stops in a local optimum one
-  // hop (1 us) above the exhaustive optimum, where every hop is one link,
-  // and a larger budget does not move it from there. (Ideal figures.)
+  // improve the seed. First-improvement search stopped in a local optimum
+  // one hop (1 us) above the exhaustive optimum; annealing accepts worse
+  // moves early and reaches the optimum with the whole budget. (Ideal
+  // figures.)
   Slice slice = parseSlice("v5e:2x4");
   std::vector<WeightedCollective> step = {ringPermute(8, kMiB)};
   Calibration ideal = Calibration::ideal(TpuGeneration::V5e);
@@ -249,8 +252,8 @@ TEST(PlacementSearchTest, LocalSearchImprovesAScrambledStart) {
   // messages split over both dimension orders and meet others on half of
   // their links.
   EXPECT_NEAR(seed.score.seconds, 1.5 * kMiB / linkBandwidth + 4 * hop, 1e-9);
-  EXPECT_NEAR(found.ranked[0].score.seconds, optimum + hop, 1e-9);
-  EXPECT_NEAR(unbounded.ranked[0].score.seconds, optimum + hop, 1e-9);
+  EXPECT_LE(found.ranked[0].score.seconds, optimum + hop + 1e-9);
+  EXPECT_NEAR(unbounded.ranked[0].score.seconds, optimum, 1e-9);
 }
 
 TEST(PlacementSearchTest, StallStopsAStartEarly) {
@@ -283,6 +286,161 @@ TEST(PlacementSearchTest, RelabellingMovesEachDeviceOntoItsTargetChip) {
   // sits on target's chip of i.
   for (unsigned i = 0; i < 8; ++i)
     EXPECT_EQ(assignment.chipOf(sigma[i]), target.chipOf(i)) << i;
+}
+
+} // namespace
+
+namespace {
+
+/// Chips of logical ids along one mesh axis, for mesh position \p base.
+SmallVector<unsigned> chipsAlongAxis(const Placement &p,
+                                     llvm::ArrayRef<int64_t> shape,
+                                     unsigned axis, unsigned base) {
+  int64_t stride = 1;
+  for (unsigned a = axis + 1; a < shape.size(); ++a)
+    stride *= shape[a];
+  SmallVector<unsigned> chips;
+  for (int64_t k = 0; k < shape[axis]; ++k)
+    chips.push_back(p.chipOf(base + k * stride));
+  return chips;
+}
+
+// The ring walk of a 16-device axis over a 4x4 tile is a closed cycle of
+// one-hop steps on the open mesh; a 2x2 tile walked as a snake is one too.
+TEST(BlockEmbeddingTest, RingAndSnakeWalksCloseCycles) {
+  Slice slice = parseSlice("v5e:4x4");
+  BlockEmbedding ring;
+  ring.parts = {{{0, 4}, {1, 4}}};
+  ring.walks = {AxisWalk::Ring};
+  ring.axisOrder = {0};
+  Placement p = embedBlocks(slice, {16}, ring);
+  for (unsigned i = 0; i < 16; ++i)
+    EXPECT_EQ(slice.hops(p.chipOf(i), p.chipOf((i + 1) % 16)), 1u) << i;
+
+  // Mesh {4, 4}: axis 1 on a 2x2 tile (x2 * y2), axis 0 on the tiles.
+  BlockEmbedding tiles;
+  tiles.parts = {{{0, 2}, {1, 2}}, {{0, 2}, {1, 2}}};
+  tiles.walks = {AxisWalk::Linear, AxisWalk::Snake};
+  tiles.axisOrder = {0, 1};
+  Placement q = embedBlocks(slice, {4, 4}, tiles);
+  for (unsigned base : {0u, 4u, 8u, 12u}) {
+    SmallVector<unsigned> group = chipsAlongAxis(q, {4, 4}, 1, base);
+    for (unsigned i = 0; i < 4; ++i)
+      EXPECT_EQ(slice.hops(group[i], group[(i + 1) % 4]), 1u) << base;
+  }
+  EXPECT_NE(tiles.str().find("a1=x2*y2 snake"), std::string::npos)
+      << tiles.str();
+}
+
+// Every split of every axis is enumerated: a 4-way axis on 4x8 may be 4 on
+// x, 4 on y, or a 2x2 tile.
+TEST(BlockEmbeddingTest, EnumeratesEverySplit) {
+  Slice slice = parseSlice("v5e:4x8");
+  std::vector<BlockEmbedding> all =
+      enumerateBlockEmbeddings(slice, {8, 4}, 100000);
+  std::set<std::string> axis1;
+  for (const BlockEmbedding &e : all) {
+    std::string parts;
+    for (const AxisPart &p : e.parts[1])
+      parts += std::string(1, "xyz"[p.dim]) + std::to_string(p.size);
+    axis1.insert(parts);
+  }
+  for (const char *expected : {"x4", "y4", "x2y2", "y2x2"})
+    EXPECT_TRUE(axis1.count(expected)) << expected;
+  // A limit spreads the enumeration, never exceeding it.
+  EXPECT_LE(enumerateBlockEmbeddings(slice, {8, 4}, 50).size(), 50u);
+}
+
+// The 4-way all-to-all groups of a {8, 4} mesh on v5e:4x8 land on compact
+// 2x2 tiles: the block embeddings find what whole-axis orders cannot.
+TEST(BlockEmbeddingTest, FourWayAllToAllGetsTwoByTwoTiles) {
+  Slice slice = parseSlice("v5e:4x8");
+  std::vector<WeightedCollective> step = {
+      overAxis(CollectiveKind::AllToAll, {8, 4}, 1, 64 * kMiB)};
+  SearchOptions options;
+  options.localSearchEvaluations = 0;
+  SearchResult found = searchPlacements(slice, {8, 4}, step, {}, options);
+  ASSERT_FALSE(found.ranked.empty());
+  const Placement &best = found.ranked[0].placement;
+  for (unsigned base = 0; base < 32; base += 4) {
+    std::set<int> xs, ys;
+    for (unsigned chip : chipsAlongAxis(best, {8, 4}, 1, base)) {
+      xs.insert(slice.coordsOf(chip)[0]);
+      ys.insert(slice.coordsOf(chip)[1]);
+    }
+    EXPECT_EQ(xs.size(), 2u) << found.ranked[0].origin;
+    EXPECT_EQ(ys.size(), 2u) << found.ranked[0].origin;
+  }
+  // No whole-axis embedding reaches it.
+  for (const auto &[source, score] : found.bestBySource)
+    if (source == "structured")
+      EXPECT_TRUE(found.ranked[0].score < score);
+}
+
+// The plan does not depend on how device ids are labelled: the same slice
+// with other ids (a topology file's) gives the same step within 1%. The
+// seeds (the baselines) do depend on the labels.
+TEST(PlacementSearchTest, PlanIndependentOfDeviceLabels) {
+  Slice slice = parseSlice("v5e:4x8");
+  llvm::SmallVector<int64_t> mesh = {2, 4, 4};
+  std::vector<WeightedCollective> step = {
+      overAxis(CollectiveKind::AllGather, mesh, 2, 8 * kMiB, 40),
+      overAxis(CollectiveKind::ReduceScatter, mesh, 1, 16 * kMiB, 40),
+      overAxis(CollectiveKind::AllToAll, mesh, 1, 4 * kMiB, 80),
+      overAxis(CollectiveKind::AllReduce, mesh, 0, 2 * kMiB, 1)};
+  Placement plain = Placement::defaultFor(slice);
+  // Ids relabelled: device i now names the chip of 31 - i, 5 * i mod 32...
+  SmallVector<unsigned> relabel(32);
+  for (unsigned i = 0; i < 32; ++i)
+    relabel[i] = (7 * i + 3) % 32;
+  Placement other = plain.permuted(relabel);
+  auto plan = [&](const Placement &assignment) {
+    std::vector<RankedPlacement> seeds = {
+        {assignment, {}, "sorted ids"},
+        {assignment.permuted(assignment.jaxListOrder()), {}, "jax.devices()"}};
+    SearchOptions options;
+    options.localSearchEvaluations = 4000;
+    return searchPlacements(slice, mesh, step, seeds, options)
+        .ranked[0]
+        .score.seconds;
+  };
+  double a = plan(plain), b = plan(other);
+  EXPECT_NEAR(a, b, 0.01 * a);
+}
+
+// Annealing's incremental re-pricing ends in the exact price.
+TEST(PlacementSearchTest, AnnealedScoreIsExact) {
+  Slice slice = parseSlice("v5p:2x2x2:devices-per-chip=2");
+  llvm::SmallVector<int64_t> mesh = {4, 4};
+  std::vector<WeightedCollective> step = {
+      overAxis(CollectiveKind::AllGather, mesh, 1, 8 * kMiB, 3),
+      overAxis(CollectiveKind::AllToAll, mesh, 0, 4 * kMiB, 2),
+      ringPermute(16, kMiB)};
+  Placement start = Placement::defaultFor(slice);
+  RankedPlacement seed{start, scorePlacement(slice, start, step), "start"};
+  SearchOptions options;
+  options.localSearchEvaluations = 3000;
+  SearchResult found = searchPlacements(slice, {1}, step, {seed}, options);
+  ASSERT_FALSE(found.ranked.empty());
+  EXPECT_DOUBLE_EQ(found.ranked[0].score.seconds,
+                   scorePlacement(slice, found.ranked[0].placement, step)
+                       .seconds);
+  EXPECT_LE(found.ranked[0].score.seconds, seed.score.seconds);
+}
+
+// The best of random placements and the step's lower bound frame the plan.
+TEST(PlacementSearchTest, RandomAndLowerBoundFrameThePlan) {
+  Slice slice = parseSlice("v5e:2x4");
+  llvm::SmallVector<int64_t> mesh = {2, 4};
+  std::vector<WeightedCollective> step = {
+      overAxis(CollectiveKind::AllGather, mesh, 1, 8 * kMiB, 2),
+      overAxis(CollectiveKind::AllReduce, mesh, 0, 4 * kMiB)};
+  SearchResult found = searchPlacements(slice, mesh, step, {});
+  RankedPlacement random = bestRandomPlacement(slice, step, 1000);
+  double bound = stepLowerBoundSeconds(slice, step);
+  EXPECT_GT(bound, 0);
+  EXPECT_LE(bound, found.ranked[0].score.seconds);
+  EXPECT_FALSE(random.score < found.ranked[0].score);
 }
 
 } // namespace

@@ -179,3 +179,150 @@ TEST(PlacementTest, FromChipsChecks) {
 }
 
 } // namespace
+
+namespace {
+
+std::vector<unsigned> listOf(const Placement &p) {
+  return std::vector<unsigned>(p.jaxListOrder().begin(),
+                               p.jaxListOrder().end());
+}
+
+// JAX's multi-process guide: 4 processes on 16 chips list their devices as
+// 0,1,4,5 | 2,3,6,7 | 8,9,12,13 | 10,11,14,15 (ids row-major, each process a
+// 2x2 tile, processes x fastest).
+TEST(JaxDeviceListTest, MultiHostV5eIsProcessTiled) {
+  Slice s = cantFail(Slice::parse("v5e:4x4"));
+  Placement p = Placement::defaultFor(s);
+  EXPECT_EQ(listOf(p), (std::vector<unsigned>{0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12,
+                                              13, 10, 11, 14, 15}));
+  EXPECT_EQ(p.numProcesses(), 4u);
+  EXPECT_EQ(p.processOf(6), 1u);
+  EXPECT_EQ(p.processOf(12), 2u);
+  EXPECT_EQ(p.deviceKind(), "TPU v5 lite");
+  EXPECT_FALSE(p.listOrderFromFile());
+}
+
+// Single-host slices list ids in order: v5e/v6e up to 8 chips on one VM,
+// v4/v5p/v7x 2x2x1.
+TEST(JaxDeviceListTest, SingleHostSlicesListIdsInOrder) {
+  for (const char *spec : {"v5e:2x4", "v6e:2x2", "v4:2x2x1", "v7x:2x2x1",
+                           "generic:4x4"}) {
+    Slice s = cantFail(Slice::parse(spec));
+    Placement p = Placement::defaultFor(s);
+    std::vector<unsigned> ids(s.numDevices());
+    for (unsigned i = 0; i < ids.size(); ++i)
+      ids[i] = i;
+    EXPECT_EQ(listOf(p), ids) << spec;
+    EXPECT_EQ(p.numProcesses(), 1u) << spec;
+  }
+}
+
+// Per generation: the host tile and where process 1 starts.
+TEST(JaxDeviceListTest, HostTilesPerGeneration) {
+  struct Case {
+    const char *spec;
+    std::array<int, 3> tile;
+    unsigned processes;
+    std::vector<unsigned> firstTwoProcesses;
+  };
+  const Case cases[] = {
+      // v6e 4x8 on 4-chip VMs: 8 processes of 2x2.
+      {"v6e:4x8", {2, 2, 1}, 8, {0, 1, 4, 5, 2, 3, 6, 7}},
+      // v4 2x2x4: each process a z plane (the logs of a v4-32 show it).
+      {"v4:2x2x4", {2, 2, 1}, 4, {0, 1, 2, 3, 4, 5, 6, 7}},
+      // v5p 4x4x4: x fastest over the tiles.
+      {"v5p:4x4x4", {2, 2, 1}, 16, {0, 1, 4, 5, 2, 3, 6, 7}},
+      // v7x 2x2x2: 8 devices (4 chips x 2 cores) per process, core fastest.
+      {"v7x:2x2x2",
+       {2, 2, 1},
+       2,
+       {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}},
+  };
+  for (const Case &c : cases) {
+    Slice s = cantFail(Slice::parse(c.spec));
+    EXPECT_EQ(hostTileFor(s).extent, c.tile) << c.spec;
+    Placement p = Placement::defaultFor(s);
+    EXPECT_EQ(p.numProcesses(), c.processes) << c.spec;
+    std::vector<unsigned> head(p.jaxListOrder().begin(),
+                               p.jaxListOrder().begin() +
+                                   c.firstTwoProcesses.size());
+    EXPECT_EQ(head, c.firstTwoProcesses) << c.spec;
+  }
+}
+
+// A file dumped from jax.devices(): its order is the list order; the extra
+// keys are read, unknown ones ignored.
+TEST(JaxDeviceListTest, TopologyFileGivesOrderProcessesAndKind) {
+  Slice s = cantFail(Slice::parse("v5e:2x2"));
+  const char *text = R"({"devices": [
+    {"id": 3, "coords": [1, 1, 0], "core_on_chip": 0, "process_index": 1,
+     "device_kind": "TPU v5e", "slice_index": 0, "platform": "tpu"},
+    {"id": 0, "coords": [0, 0, 0], "core_on_chip": 0, "process_index": 0,
+     "device_kind": "TPU v5e", "slice_index": 0},
+    {"id": 1, "coords": [1, 0, 0], "core_on_chip": 0, "process_index": 0,
+     "device_kind": "TPU v5e", "slice_index": 0},
+    {"id": 2, "coords": [0, 1, 0], "core_on_chip": 0, "process_index": 1,
+     "device_kind": "TPU v5e", "slice_index": 0}]})";
+  Expected<Placement> p = Placement::fromJSONText(s, text);
+  ASSERT_TRUE(bool(p)) << toString(p.takeError());
+  EXPECT_EQ(listOf(*p), (std::vector<unsigned>{3, 0, 1, 2}));
+  EXPECT_TRUE(p->listOrderFromFile());
+  EXPECT_EQ(p->processOf(3), 1u);
+  EXPECT_EQ(p->processOf(1), 0u);
+  EXPECT_EQ(p->deviceKind(), "TPU v5e");
+  // Round trip through toJSON keeps order, processes and kind.
+  Expected<Placement> q = Placement::fromJSON(s, p->toJSON(s));
+  ASSERT_TRUE(bool(q)) << toString(q.takeError());
+  EXPECT_EQ(listOf(*q), listOf(*p));
+  EXPECT_EQ(q->processOf(2), 1u);
+  EXPECT_EQ(q->deviceKind(), "TPU v5e");
+}
+
+TEST(JaxDeviceListTest, TopologyFileErrors) {
+  Slice s = cantFail(Slice::parse("v5e:2x2"));
+  auto entry = [](int id, int x, int y, StringRef extra) {
+    return ("{\"id\": " + Twine(id) + ", \"coords\": [" + Twine(x) + ", " +
+            Twine(y) + "]" + extra + "}")
+        .str();
+  };
+  std::string kinds = "[" + entry(0, 0, 0, ", \"device_kind\": \"TPU v5e\"") +
+                      "," + entry(1, 1, 0, ", \"device_kind\": \"TPU v4\"") +
+                      "," + entry(2, 0, 1, "") + "," + entry(3, 1, 1, "") + "]";
+  EXPECT_TRUE(contains(errorOf(s, kinds), "device_kind 'TPU v4'"));
+  std::string slices = "[" + entry(0, 0, 0, ", \"slice_index\": 0") + "," +
+                       entry(1, 1, 0, ", \"slice_index\": 1") + "," +
+                       entry(2, 0, 1, "") + "," + entry(3, 1, 1, "") + "]";
+  EXPECT_TRUE(contains(errorOf(s, slices), "one slice at a time"));
+  std::string some = "[" + entry(0, 0, 0, ", \"process_index\": 0") + "," +
+                     entry(1, 1, 0, "") + "," + entry(2, 0, 1, "") + "," +
+                     entry(3, 1, 1, "") + "]";
+  EXPECT_TRUE(contains(errorOf(s, some), "for 1 of 4 devices"));
+  std::string bad = "[" + entry(0, 0, 0, ", \"process_index\": -1") + "," +
+                    entry(1, 1, 0, "") + "," + entry(2, 0, 1, "") + "," +
+                    entry(3, 1, 1, "") + "]";
+  EXPECT_TRUE(contains(errorOf(s, bad), "process_index"));
+}
+
+// Relabelling keeps the list (the same devices, new names).
+TEST(JaxDeviceListTest, PermutedKeepsTheListOfDevices) {
+  Slice s = cantFail(Slice::parse("v5e:4x4"));
+  Placement p = Placement::defaultFor(s);
+  std::vector<unsigned> order(16);
+  for (unsigned i = 0; i < 16; ++i)
+    order[i] = 15 - i;
+  Placement q = p.permuted(order);
+  for (unsigned k = 0; k < 16; ++k)
+    EXPECT_EQ(q.chipOf(q.jaxListOrder()[k]), p.chipOf(p.jaxListOrder()[k]));
+  EXPECT_EQ(q.processOf(0), p.processOf(15));
+}
+
+TEST(SliceOptionTest, DevicesPerChip) {
+  Slice s = cantFail(Slice::parse("v5p:2x2x2:devices-per-chip=2"));
+  EXPECT_EQ(s.numDevices(), 16u);
+  EXPECT_EQ(s.str(), "v5p:2x2x2:wrap=0,0,0:devices-per-chip=2");
+  Expected<Slice> bad = Slice::parse("v5e:2x2:devices-per-chip=2");
+  ASSERT_FALSE(bool(bad));
+  EXPECT_TRUE(contains(toString(bad.takeError()), "must be 1 or 1"));
+}
+
+} // namespace

@@ -5,7 +5,8 @@
 // programs run with, and so the baseline a placement has to beat.
 //
 // Source of the algorithm: jax-ml/jax, jax/_src/mesh_utils.py at commit
-// 762cc2ffca29b6d614991025d1fb4e36d36ac0a4 (create_device_mesh,
+// 762cc2ffca29b6d614991025d1fb4e36d36ac0a4, updated to the current file
+// (docs/baselines.md says which parts and where they were read) (create_device_mesh,
 // _get_physical_tpu_mesh, _create_device_mesh_for_nd_torus,
 // _create_device_mesh_for_nd_torus_splitting_axes,
 // _enumerate_feasible_logical_axis_assignments,
@@ -13,13 +14,16 @@
 // device-kind handlers _v5e_create_device_mesh, _v5p_create_device_mesh,
 // _7x_create_device_mesh). docs/baselines.md describes it in prose.
 //
-// Covered: v4, v5p, v5e, v6e and v7x slices (2D and 3D), the generic test
-// chip (no device-kind handler), the fixed orders of the v5e/v6e, v5p and v7x
-// handlers, allow_split_physical_axes, and JAX's errors for a device count
-// mismatch and for a mesh that needs a split physical axis.
-// Not covered: TPU v2/v3 (tray ring orders), multi-slice hybrid meshes
-// (create_hybrid_device_mesh), contiguous_submeshes (the transpose trick) and
-// sub-slices whose coordinates do not start at the origin.
+// Covered: v4, v5p (one or two devices per chip), v5e, v6e and v7x slices
+// (2D and 3D), the generic test chip (no device-kind handler), the handlers
+// by device kind ("TPU v5" counts as v5p), the v7x handler for up to 32
+// devices and its core-first torus fallback, allow_split_physical_axes,
+// contiguous_submeshes (the transpose trick), jax.make_mesh, and JAX's
+// errors for a device count mismatch and for a mesh that needs a split
+// physical axis.
+// Not covered: TPU v2/v3 (tray ring orders), v4i/v8i, multi-slice hybrid
+// meshes (create_hybrid_device_mesh) and sub-slices whose coordinates do not
+// start at the origin.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,10 +72,14 @@ llvm::SmallVector<int64_t, 4> jaxPhysicalMeshShape(const Slice &slice);
 /// > 1 fits no product of free axes: an error, or with
 /// \p allowSplitPhysicalAxes the splitting search for the whole mesh.
 /// Does not check the device count (createDeviceMesh does).
+/// \p axisPriority (one rank per physical axis, lower first; empty: index
+/// order) reorders the combinations of equally many axes, as current JAX
+/// does for v7x's core axis.
 llvm::Expected<AxisAssignment>
 assignLogicalAxes(llvm::ArrayRef<int64_t> physicalShape,
                   llvm::ArrayRef<int64_t> meshShape,
-                  bool allowSplitPhysicalAxes = false);
+                  bool allowSplitPhysicalAxes = false,
+                  llvm::ArrayRef<unsigned> axisPriority = {});
 
 /// The splitting search alone: each logical axis, most intensive first,
 /// takes the best factorisation over what the physical axes have left.
@@ -109,6 +117,8 @@ struct DeviceMesh {
   DeviceMeshSource source = DeviceMeshSource::Torus;
   /// Set unless a device-kind handler answered.
   std::optional<AxisAssignment> assignment;
+  /// Built with the contiguous-submesh transpose trick.
+  bool contiguousSubmeshes = false;
   /// One line for reports, e.g. "mesh_utils (torus: 0<-(1), 1<-(0,2))".
   std::string describe() const;
 };
@@ -124,6 +134,28 @@ llvm::Expected<DeviceMesh>
 createDeviceMeshDetailed(const Slice &slice, const Placement &devices,
                          llvm::ArrayRef<int64_t> meshShape,
                          bool allowSplitPhysicalAxes = false);
+
+/// create_device_mesh's keyword arguments.
+struct MeshUtilsOptions {
+  bool allowSplitPhysicalAxes = false;
+  /// The transpose trick (_TRANSPOSE_TRICKS): only for the physical shapes
+  /// and mesh shapes JAX lists; an error otherwise, as in JAX.
+  bool contiguousSubmeshes = false;
+};
+
+/// The same with every keyword argument. The device list is
+/// \p devices.jaxListOrder() (what the v7x handler indexes) and the device
+/// kind \p devices.deviceKind() (which handler answers).
+llvm::Expected<DeviceMesh>
+createDeviceMeshDetailed(const Slice &slice, const Placement &devices,
+                         llvm::ArrayRef<int64_t> meshShape,
+                         const MeshUtilsOptions &options);
+
+/// jax.make_mesh(meshShape, names): create_device_mesh over jax.devices()
+/// with allow_split_physical_axes only for the v5e device kinds.
+llvm::Expected<DeviceMesh> makeMesh(const Slice &slice,
+                                    const Placement &devices,
+                                    llvm::ArrayRef<int64_t> meshShape);
 
 /// The device ids of createDeviceMeshDetailed, for the slice's default
 /// device assignment (Placement::defaultFor).

@@ -114,6 +114,18 @@ void estimateCollective(const Slice &slice, const Placement &placement,
                         const CollectiveSpec &spec, CollectiveCost &out,
                         const CostOptions &options = {});
 
+/// The link loads of ONE group of \p spec whose members sit on \p chips, in
+/// group order (for a collective permute: one (source, target) pair), added
+/// to \p loads (indexed by LinkId) times \p scale: -1 takes them out again.
+/// Returns the group's latency. estimateCollective is the sum of these over
+/// the groups (latency: their maximum; time: the largest load over the link
+/// bandwidth plus the latency), so a search can re-price only the groups a
+/// move touches.
+double addGroupLoads(const Slice &slice, const CollectiveSpec &spec,
+                     llvm::ArrayRef<unsigned> chips,
+                     std::vector<double> &loads, double scale = 1,
+                     const CostOptions &options = {});
+
 /// A time no placement can beat: per group, the bytes one device must
 /// receive (or send) over all the ICI links of one chip at the achieved
 /// bandwidth, plus one hop of latency and the fixed cost when anything has

@@ -99,8 +99,12 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
     device-assignment attributes to it (as az-apply-device-order would).
     Candidates: structured embeddings of the module's mesh into the torus
     (every axis order, physical dimension order and per-dimension traversal:
-    linear, snake, ring-folded), the baselines (the module's own order), and
-    a bounded local search from the best few. The collectives are the
+    linear, snake, ring-folded), block embeddings (every split of each mesh
+    axis over the torus dimensions into tiles walked linearly, as a snake
+    or as a ring), the baselines (sorted ids, the jax.devices() order,
+    jax.make_mesh's and create_device_mesh's orders), and simulated
+    annealing from the best few. The plan JSON gives the step's lower bound
+    and the plan's gap to it. The collectives are the
     module's explicit StableHLO collectives. Reports the ranking and the
     baselines as remarks and writes a JSON plan (device order, logical id
     to chip coordinates, modeled times, and a snippet that builds the same
@@ -154,6 +158,10 @@ def Place : Pass<"az-place", "mlir::ModuleOp"> {
            "depend on machine speed)">,
     Option<"exhaustive", "exhaustive", "bool", /*default=*/"false",
            "Score every permutation instead (slices of at most 8 devices)">,
+    Option<"auditRandom", "audit-random", "unsigned", /*default=*/"0",
+           "Audit the plan in the JSON plan: against the best of this many "
+           "random placements, every search source, and (slices of at "
+           "most 8 devices) the exhaustive optimum (0: no audit)">,
     Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"true",
            "Emit the ranking and the baselines as remarks">,
     Option<"summaryFile", "summary-file", "std::string", /*default=*/"\"\"",

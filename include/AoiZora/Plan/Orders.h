@@ -66,6 +66,27 @@ MeshUtilsOrder meshUtilsOrder(const Slice &slice, const Placement &devices,
                               llvm::ArrayRef<int64_t> meshShape,
                               llvm::ArrayRef<int64_t> meshDeviceIds = {});
 
+/// \p positional puts mesh position p on a chip; with explicit device_ids
+/// (\p meshDeviceIds) the device the mesh puts at position p must sit there.
+Placement byMeshPosition(const Placement &positional,
+                         llvm::ArrayRef<int64_t> meshDeviceIds);
+
+/// A device order a JAX program may run a mesh on, or why there is none.
+struct JaxOrder {
+  /// "jax.devices() order" or "jax.make_mesh order".
+  std::string name;
+  std::optional<Placement> placement;
+  std::string note;
+};
+
+/// The jax.devices() list order (Mesh(np.array(jax.devices()).reshape(...)))
+/// and jax.make_mesh's order for a mesh of \p meshShape (docs/
+/// topology-file.md, baselines.md). Sorted ids are the assignment itself.
+llvm::SmallVector<JaxOrder, 2>
+jaxOrders(const Slice &slice, const Placement &devices,
+          llvm::ArrayRef<int64_t> meshShape,
+          llvm::ArrayRef<int64_t> meshDeviceIds = {});
+
 /// Communication time of \p step on \p placement in the link-level
 /// simulator (lib/Sim), an independent check of the analytic model.
 /// \p cost: the calibration the analytic model used, so that both models

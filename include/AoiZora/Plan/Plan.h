@@ -39,6 +39,9 @@ struct PlanOptions {
   /// Place a candidate whose HLO dump has no priceable collective (at 0 s
   /// of communication) instead of failing.
   bool allowEmpty = false;
+  /// Audit the plan against this many random placements, every search
+  /// source and (at most 8 devices) the exhaustive optimum (0: no audit).
+  unsigned auditRandom = 0;
   ParallelFor parallelFor;
 };
 
@@ -76,7 +79,8 @@ struct ExplicitPlan {
   LogicalMesh writtenMesh;
   llvm::SmallVector<int64_t> writtenDeviceIds;
   PricedStep step;
-  /// The module order and, when JAX can build it, the mesh_utils order.
+  /// The module order (sorted ids) and, when JAX can build them, the
+  /// mesh_utils, jax.devices() and jax.make_mesh orders.
   std::vector<RankedPlacement> baselines;
   /// The best placements, best first; the baselines compete.
   SearchResult result;
@@ -86,6 +90,8 @@ struct ExplicitPlan {
   llvm::SmallVector<double> simulatedBaselines;
   /// Baselines that do not exist, with why (one line each).
   std::vector<std::string> unplaced;
+  /// No placement's communication beats this (stepLowerBoundSeconds).
+  double lowerBoundSeconds = 0;
 
   const RankedPlacement &best() const { return result.ranked.front(); }
   llvm::json::Value toJSON(const Slice &slice) const;
@@ -136,6 +142,21 @@ struct PlacedCandidate {
   llvm::SmallVector<RankedPlacement> topPlacements;
   /// Communication its dump could not price: the cost is incomplete.
   unsigned unpriced = 0;
+  /// The jax.devices() and jax.make_mesh orders of its mesh.
+  llvm::SmallVector<JaxOrder, 2> jaxOrders;
+  /// No placement's communication beats this (stepLowerBoundSeconds), and
+  /// the step with it.
+  double commLowerBound = 0;
+  double stepLowerBound = 0;
+  /// The best score of each source of the search (for the audit).
+  llvm::SmallVector<std::pair<std::string, PlacementScore>> bestBySource;
+};
+
+/// The plan checked against what could beat it (PlanOptions::auditRandom).
+struct PlanAudit {
+  unsigned randomPlacements = 0;
+  double randomBestSeconds = 0;
+  std::optional<double> exhaustiveSeconds;
 };
 
 /// A candidate on an order that a JAX program would run without AoiZora.
@@ -148,7 +169,8 @@ struct Baseline {
   double commSeconds = 0;
   std::optional<double> simulatedCommSeconds;
   std::string note;
-  /// "module order" or "mesh_utils order".
+  /// "module order", "mesh_utils order", "jax.devices() order" or
+  /// "jax.make_mesh order".
   std::string orderName;
   /// The candidate's mesh.
   sharding::Mesh mesh;
@@ -179,6 +201,7 @@ struct CandidatePlan {
   std::vector<SimulatedCollective> simulatedCollectives;
   /// How placements were priced (the run's calibration).
   CostOptions cost;
+  std::optional<PlanAudit> audit;
 
   const PlacedCandidate &winner() const { return placed.front(); }
   llvm::json::Value toJSON(const Slice &slice,

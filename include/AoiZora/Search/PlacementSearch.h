@@ -3,9 +3,13 @@
 // Finds the placement (logical device id -> chip) under which a step's
 // collectives take the least modeled time on a slice. Three sources of
 // candidates: structured embeddings of the logical mesh into the physical
-// torus, caller-given seeds (the baselines), and a bounded local search from
-// the best few. Slices of at most `exhaustiveLimit` devices can instead be
-// searched over every permutation, which the tests use as the reference.
+// torus (whole-axis orders, and block embeddings that split every mesh axis
+// over the torus dimensions into compact tiles walked linearly, as a snake
+// or as a closed ring), caller-given seeds (the baselines), and simulated
+// annealing over swaps and block moves from the best few, re-pricing only
+// the collective groups a move touches. Slices of at most 8 devices can
+// instead be searched over every permutation, which the tests use as the
+// reference.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +24,7 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <string>
+#include <vector>
 
 namespace aoizora {
 
@@ -78,6 +83,55 @@ Placement embed(const Slice &slice, llvm::ArrayRef<int64_t> meshShape,
 llvm::SmallVector<Embedding>
 enumerateEmbeddings(const Slice &slice, llvm::ArrayRef<int64_t> meshShape);
 
+/// How a logical axis walks the positions of its tile (its parts, major to
+/// minor).
+enum class AxisWalk {
+  /// Mixed radix: the minor part fastest.
+  Linear,
+  /// Boustrophedon over the parts: consecutive indices stay neighbours.
+  Snake,
+  /// A closed cycle: one part folded (0, 2, 4, ..., 5, 3, 1); two parts the
+  /// Hamiltonian cycle of their rectangle (along one part with the other's
+  /// first coordinate left out, back along it) when a side is even; more
+  /// parts the snake, which closes when the major part has extent 2.
+  Ring,
+};
+llvm::StringRef stringifyAxisWalk(AxisWalk walk);
+
+/// A part of a logical axis on one physical dimension. Dimension
+/// slice.numDims() stands for the core slot on chips with several devices.
+struct AxisPart {
+  unsigned dim;
+  int64_t size;
+};
+
+/// A block embedding: each logical axis spans a tile, the product of its
+/// parts over the physical dimensions (a mesh axis of 4 may be 4 chips on
+/// one dimension or a 2x2 tile); within a dimension the axes' digits are
+/// combined with `axisOrder`'s earlier axes major.
+struct BlockEmbedding {
+  /// Per logical axis, its parts, major to minor.
+  llvm::SmallVector<llvm::SmallVector<AxisPart, 4>, 4> parts;
+  llvm::SmallVector<AxisWalk, 4> walks;
+  llvm::SmallVector<unsigned, 4> axisOrder;
+  /// e.g. "blocks: a0=y4 ring, a1=x2*c2 snake; order (1,0)".
+  std::string str() const;
+};
+
+/// The placement of a block embedding (logical ids row-major over
+/// \p meshShape). The parts must multiply to each axis size and, per
+/// dimension, to its extent.
+Placement embedBlocks(const Slice &slice, llvm::ArrayRef<int64_t> meshShape,
+                      const BlockEmbedding &embedding);
+
+/// Every way to split the axes of \p meshShape over the dimensions (and
+/// core slots), each in every axis order, every uniform walk and both part
+/// orders; at most \p limit, spread evenly over that space when there are
+/// more.
+std::vector<BlockEmbedding>
+enumerateBlockEmbeddings(const Slice &slice, llvm::ArrayRef<int64_t> meshShape,
+                         unsigned limit);
+
 /// A candidate placement with its score and where it came from.
 struct RankedPlacement {
   Placement placement;
@@ -105,6 +159,8 @@ struct SearchOptions {
   uint64_t seed = 1;
   /// How placements are priced (calibration); default: the slice's defaults.
   CostOptions cost;
+  /// Most block embeddings scored (see enumerateBlockEmbeddings).
+  unsigned blockEmbeddingLimit = 20000;
 };
 
 struct SearchResult {
@@ -112,16 +168,32 @@ struct SearchResult {
   llvm::SmallVector<RankedPlacement> ranked;
   /// Number of placements scored.
   uint64_t evaluated = 0;
+  /// The best score of each source of candidates ("seed: <origin>",
+  /// "structured", "blocks", "local search"), for audits.
+  llvm::SmallVector<std::pair<std::string, PlacementScore>> bestBySource;
 };
 
-/// Ranks structured embeddings of \p meshShape and the \p seeds, then improves
-/// the best few by local search (swaps of two devices, and reversals of a
-/// run of the current order) under the evaluation budget.
+/// Ranks structured and block embeddings of \p meshShape and the \p seeds,
+/// then improves the best few by simulated annealing (swaps of two devices,
+/// swaps and reversals of aligned blocks of logical ids) under the
+/// evaluation budget.
 SearchResult searchPlacements(const Slice &slice,
                               llvm::ArrayRef<int64_t> meshShape,
                               llvm::ArrayRef<WeightedCollective> collectives,
                               llvm::ArrayRef<RankedPlacement> seeds,
                               const SearchOptions &options = {});
+
+/// The best of \p samples uniformly random placements (fixed seed).
+RankedPlacement bestRandomPlacement(const Slice &slice,
+                                    llvm::ArrayRef<WeightedCollective> steps,
+                                    unsigned samples, uint64_t seed = 1,
+                                    const CostOptions &cost = {});
+
+/// A time no placement can beat for the step: the sum over its collectives
+/// of count x lowerBoundSeconds (lib/Cost).
+double stepLowerBoundSeconds(const Slice &slice,
+                             llvm::ArrayRef<WeightedCollective> collectives,
+                             const CostOptions &cost = {});
 
 /// Scores every permutation of the devices (for slices of at most 8 devices:
 /// 40320 placements) and returns the best \p topK.

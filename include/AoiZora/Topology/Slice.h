@@ -66,9 +66,9 @@ public:
                                       std::optional<bool> twisted = {});
 
   /// Parses a slice description. Accepted forms:
-  ///   <gen>:<AxB[xC]>[:wrap=<0|1>,...][:twisted=<0|1>]
-  ///                     e.g. v5e:4x4, v5p:4x4x8, v5e:4x4:wrap=1,0,
-  ///                     v5p:4x4x8:twisted=0
+  ///   <gen>:<AxB[xC]>[:wrap=<0|1>,...][:twisted=<0|1>][:devices-per-chip=<n>]
+  ///       e.g. v5e:4x4, v5p:4x4x8, v5e:4x4:wrap=1,0, v5p:4x4x8:twisted=0,
+  ///       v5p:2x2x2:devices-per-chip=2 (see withDevicesPerChip)
   ///   generic:<A[xB[xC]]>[:wrap=...]                test chip, open by default
   ///   Cloud accelerator types: v5litepod-16, v5e-16, v6e-8 (chips),
   ///   v4-32, v5p-32, v7x-8 / tpu7x-8 (TensorCores: two per chip).
@@ -100,7 +100,9 @@ public:
   static bool defaultTwisted(const ChipSpec &chip, llvm::ArrayRef<int> shape,
                              llvm::ArrayRef<bool> wrap);
 
-  const ChipSpec &chip() const { return *chipSpec; }
+  /// The chip's figures; devicesPerChip may differ from the generation's
+  /// table entry (see withDevicesPerChip).
+  const ChipSpec &chip() const { return spec; }
   /// Number of used dimensions (the length of the shape given).
   unsigned numDims() const { return dims; }
   int extent(unsigned dim) const { return extents[dim]; }
@@ -113,7 +115,13 @@ public:
   bool twisted() const { return twist; }
   unsigned numChips() const { return chips; }
   /// JAX devices in the slice: chips times devices per chip.
-  unsigned numDevices() const { return chips * chipSpec->devicesPerChip; }
+  unsigned numDevices() const { return chips * spec.devicesPerChip; }
+
+  /// The same slice with each chip exposing \p devices JAX devices: 2 runs a
+  /// v5p without megacore, one device per TensorCore, as current JAX builds
+  /// its meshes for it (a core axis, like v7x). Only 1 or the chip's
+  /// TensorCore count.
+  llvm::Expected<Slice> withDevicesPerChip(unsigned devices) const;
 
   /// Chip index of coordinates: x + X * (y + Y * z) (x fastest).
   unsigned chipAt(const ChipCoords &c) const {
@@ -163,7 +171,7 @@ public:
 
 private:
   Slice() = default;
-  const ChipSpec *chipSpec = nullptr;
+  ChipSpec spec{};
   unsigned dims = 0;
   unsigned chips = 0;
   std::array<int, kMaxDims> extents = {1, 1, 1};
