@@ -14,13 +14,13 @@
 
 // SVG: <svg xmlns="http://www.w3.org/2000/svg"
 // SVG: <title>AoiZora plan on v5e:4x4:wrap=0,0</title>
-// SVG: font-weight="bold">plan: cfg=2,sp=8,tp=1 on module order</text>
+// SVG: font-weight="bold">plan: cfg=2,sp=8,tp=1 on local search from module order</text>
 // SVG-NEXT: step {{[0-9.]+ [mu]s}} (compute {{.*}}, communication {{.*}})</text>
 // Directed links, shaded by their load.
 // SVG: <line {{.*}} stroke="{{rgb\([0-9]+,[0-9]+,[0-9]+\)|#d0d0d0}}" {{.*}} marker-end="url(#arrow)"/>
 // The device on each chip and its logical coordinates in [cfg, sp, tp].
 // SVG: >d0</text>
-// SVG-NEXT: >(0,0,0)</text>
+// SVG-NEXT: >({{[0-9],[0-9],[0-9]}})</text>
 // SVG: best baseline: module as written{{.*}}(cfg=2,sp=4,tp=2)</text>
 // SVG-NEXT: step {{.*}}x the plan's step</text>
 // SVG: Colour: group along mesh axis &quot;sp&quot; (2 groups of 8 devices, one colour each).

@@ -11,15 +11,19 @@
 // RUN: aoizora-opt %aoizora_src/examples/wan21_14b_block_sdy.mlir --az-plan='topology=v5e:4x4 summary-file=-' -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXAMPLE
 // RUN: not aoizora-opt %S/place.mlir --az-place='topology=v5e:2x4 summary-file=%t.missing/dir/s.txt' -o /dev/null 2>&1 | FileCheck %s --check-prefix=UNWRITABLE
 
-// PLAN-LABEL: az-place plan on v5e:4x4:wrap=0,0 (16 devices): cfg=2,sp=8,tp=1 placed on module order, step {{[0-9.]+}} {{m|u}}s; collectives derived by stage 1 from the module's shardings
+// PLAN-LABEL: az-place plan on v5e:4x4:wrap=0,0 (16 devices): cfg=2,sp=8,tp=1 placed on local search from module order, step {{[0-9.]+}} {{m|u}}s; collectives derived by stage 1 from the module's shardings
 // PLAN: mesh compute communication step vs plan order
-// PLAN-NEXT: {{^}}plan (candidate #1) cfg=2,sp=8,tp=1 {{[0-9.]+ [mu]s [0-9.]+ [mu]s [0-9.]+ [mu]s}} 1.00x module order
+// PLAN-NEXT: {{^}}plan (candidate #1) cfg=2,sp=8,tp=1 {{[0-9.]+ [mu]s [0-9.]+ [mu]s [0-9.]+ [mu]s}} 1.00x local search from module order
 // PLAN-NEXT: {{^}}candidate #2
 // PLAN-NEXT: {{^}}candidate #3
 // PLAN-NEXT: {{^}}baseline module as written cfg=2,sp=4,tp=2 {{.*}} {{1\.[0-9][0-9]}}x module order
+// PLAN-NEXT: {{^}}baseline module as written + jax.devices() order cfg=2,sp=4,tp=2 {{.*}}x jax.devices() order
+// PLAN-NEXT: {{^}}baseline module as written + jax.make_mesh order cfg=2,sp=4,tp=2 {{.*}}x jax.make_mesh order
 // PLAN-NEXT: {{^}}baseline module as written + mesh_utils order cfg=2,sp=4,tp=2 {{.*}}x mesh_utils order
-// PLAN-NEXT: {{^}}baseline topology-oblivious (alpha-beta) planner cfg=2,sp=8,tp=1 {{.*}} 1.00x module order
-// PLAN-NEXT: {{^}}baseline topology-oblivious (alpha-beta) planner + mesh_utils order cfg=2,sp=8,tp=1 {{.*}} 1.00x mesh_utils order
+// PLAN-NEXT: {{^}}baseline topology-oblivious (alpha-beta) planner cfg=2,sp=8,tp=1 {{.*}} {{1\.[0-9][0-9]}}x module order
+// PLAN-NEXT: {{^}}baseline topology-oblivious (alpha-beta) planner + jax.devices() order cfg=2,sp=8,tp=1 {{.*}}x jax.devices() order
+// PLAN-NEXT: {{^}}baseline topology-oblivious (alpha-beta) planner + jax.make_mesh order cfg=2,sp=8,tp=1 {{.*}}x jax.make_mesh order
+// PLAN-NEXT: {{^}}baseline topology-oblivious (alpha-beta) planner + mesh_utils order cfg=2,sp=8,tp=1 {{.*}}x mesh_utils order
 // PLAN-EMPTY:
 // PLAN-NEXT: not priced or rejected:
 // PLAN: {{^}}  candidate {{.*}} pruned by az-prune-candidates (step estimate {{.*}}, lower bound {{.*}})
