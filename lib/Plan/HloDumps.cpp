@@ -145,6 +145,9 @@ loadDumpCollectives(StringRef path, const Slice &slice, int64_t numDevices,
   GroupIds ids{hlo::CollectiveGroupMode::CrossReplica, dump->replicaCount,
                dump->numPartitions};
   DumpCollectives result;
+  // Collectives over groups of one device (a cross-replica op with one
+  // replica, an axis of size 1): XLA's own evidence that nothing moves.
+  unsigned movesNothing = 0;
   for (const hlo::ImportedCollective &c : dump->collectives) {
     if (c.count == 0)
       continue;
@@ -153,8 +156,10 @@ loadDumpCollectives(StringRef path, const Slice &slice, int64_t numDevices,
     bool moves = false;
     if (llvm::Error err = convertCollective(c, ids, slice, path, w, moves))
       return std::move(err);
-    if (!moves)
+    if (!moves) {
+      ++movesNothing;
       continue;
+    }
     bool permute = !w.spec.pairs.empty();
     result.priced.push_back(llvm::json::Object{
         {"line", c.line},
@@ -171,7 +176,12 @@ loadDumpCollectives(StringRef path, const Slice &slice, int64_t numDevices,
   }
   for (const hlo::UnpricedCommunication &u : dump->unpriced)
     result.unpriced += u.count > 0;
-  if (result.step.empty()) {
+  if (result.step.empty() && movesNothing && !result.unpriced) {
+    sink(MessageKind::Warning,
+         "HLO dump '" + path + "': its " + Twine(movesNothing) +
+             " collective(s) all run on groups of one device and move "
+             "nothing; its communication is priced at 0 s");
+  } else if (result.step.empty()) {
     std::string why =
         result.unpriced
             ? " (" + std::to_string(result.unpriced) +
