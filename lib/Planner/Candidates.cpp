@@ -383,6 +383,10 @@ estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
   Pricer pricer(graph, candidate, options, est);
   std::vector<std::string> reasons;
   const ChipSpec &chip = slice.chip();
+  // A calibration file's measured compute fractions override the defaults.
+  ComputeEfficiency efficiency = options.efficiency;
+  if (options.calibration)
+    efficiency = options.calibration->compute.applyTo(efficiency);
 
   // Axes whose size the program fixes.
   for (const std::string &axis : graph.fixedAxes) {
@@ -425,7 +429,7 @@ estimateCandidate(const TensorGraph &graph, const PropagationResult &result,
     est.flops += flops * item.multiplier;
     est.hbmBytes += bytes * item.multiplier;
     double seconds = roofline(chip, flops, bytes, chip.devicesPerChip,
-                              item.opClass, options.efficiency)
+                              item.opClass, efficiency)
                          .seconds() *
         item.multiplier;
     est.computeSeconds += seconds;

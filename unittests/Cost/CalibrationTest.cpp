@@ -186,3 +186,21 @@ TEST(CalibrationTest, FileErrorsNameTheKey) {
 }
 
 } // namespace
+
+TEST(CalibrationTest, ComputeFractionsOverrideTheEfficiencyDefaults) {
+  ComputeEfficiency defaults;
+  ComputeFigures measured;
+  // Nothing measured: the defaults stand.
+  ComputeEfficiency same = measured.applyTo(defaults);
+  EXPECT_DOUBLE_EQ(same.matmulFlops, defaults.matmulFlops);
+  EXPECT_DOUBLE_EQ(same.attentionFlops, defaults.attentionFlops);
+  EXPECT_DOUBLE_EQ(same.hbmBandwidth, defaults.hbmBandwidth);
+  // Each measured key replaces its field; elementwise is a fraction of HBM
+  // bandwidth, as bench/jax/calibrate.py measures it.
+  measured.matmul = 0.6;
+  measured.elementwise = 0.7;
+  ComputeEfficiency applied = measured.applyTo(defaults);
+  EXPECT_DOUBLE_EQ(applied.matmulFlops, 0.6);
+  EXPECT_DOUBLE_EQ(applied.attentionFlops, defaults.attentionFlops);
+  EXPECT_DOUBLE_EQ(applied.hbmBandwidth, 0.7);
+}

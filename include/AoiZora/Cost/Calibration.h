@@ -13,6 +13,7 @@
 #ifndef AOIZORA_COST_CALIBRATION_H
 #define AOIZORA_COST_CALIBRATION_H
 
+#include "AoiZora/Cost/Efficiency.h"
 #include "AoiZora/Topology/Chip.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -51,15 +52,25 @@ struct CollectiveFigures {
   double bandwidthFraction(double bytes) const;
 };
 
-/// Achieved fraction of peak per op class, for the compute model.
-/// INTEGRATION POINT (issue 10, compute half): the roofline's per-op-class
-/// efficiencies live in lib/Cost's compute-efficiency struct; the calibration
-/// file carries their overrides under "compute" and they are kept here until
-/// that struct reads them. Unset: the compute model's own defaults.
+/// Measured achieved fractions per op class (the file's "compute" keys):
+/// matmul and attention of peak FLOP/s, elementwise of HBM bandwidth (what
+/// bench/jax/calibrate.py measures). Unset: the compute model's defaults
+/// (Cost/Efficiency.h).
 struct ComputeFigures {
   std::optional<double> matmul;
   std::optional<double> attention;
   std::optional<double> elementwise;
+
+  /// \p defaults with the fractions this calibration sets.
+  ComputeEfficiency applyTo(ComputeEfficiency defaults) const {
+    if (matmul)
+      defaults.matmulFlops = *matmul;
+    if (attention)
+      defaults.attentionFlops = *attention;
+    if (elementwise)
+      defaults.hbmBandwidth = *elementwise;
+    return defaults;
+  }
 };
 
 /// Everything a calibration sets, for one generation (optionally one slice).
