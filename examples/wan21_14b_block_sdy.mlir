@@ -30,7 +30,27 @@
     %ka = "sdy.sharding_constraint"(%kh) <{sharding = #sdy.sharding<@mesh, [{"cfg"}, {}, {"sp"}, {}]>}> : (tensor<2x32760x40x128xbf16>) -> tensor<2x32760x40x128xbf16>
     %va = "sdy.sharding_constraint"(%vh) <{sharding = #sdy.sharding<@mesh, [{"cfg"}, {}, {"sp"}, {}]>}> : (tensor<2x32760x40x128xbf16>) -> tensor<2x32760x40x128xbf16>
     %s = "stablehlo.dot_general"(%qa, %ka) <{dot_dimension_numbers = #stablehlo.dot<lhs_batching_dimensions = [0, 2], rhs_batching_dimensions = [0, 2], lhs_contracting_dimensions = [3], rhs_contracting_dimensions = [3]>}> : (tensor<2x32760x40x128xbf16>, tensor<2x32760x40x128xbf16>) -> tensor<2x40x32760x32760xbf16>
-    %p = "stablehlo.exponential"(%s) : (tensor<2x40x32760x32760xbf16>) -> tensor<2x40x32760x32760xbf16>
+    // Softmax over the keys as jax.nn.softmax emits it (max, subtract, exp,
+    // sum, divide); stage 1 recognises the pattern and prices it fused.
+    %sm_init = "stablehlo.constant"() <{value = dense<0xFF80> : tensor<bf16>}> : () -> tensor<bf16>
+    %sm_rowmax = "stablehlo.reduce"(%s, %sm_init) <{dimensions = array<i64: 3>}> ({
+    ^bb0(%sm_a: tensor<bf16>, %sm_b: tensor<bf16>):
+      %sm_s = "stablehlo.maximum"(%sm_a, %sm_b) : (tensor<bf16>, tensor<bf16>) -> tensor<bf16>
+      "stablehlo.return"(%sm_s) : (tensor<bf16>) -> ()
+    }) : (tensor<2x40x32760x32760xbf16>, tensor<bf16>) -> tensor<2x40x32760xbf16>
+    %sm_rowmax1 = "stablehlo.broadcast_in_dim"(%sm_rowmax) <{broadcast_dimensions = array<i64: 0, 1, 2>}> : (tensor<2x40x32760xbf16>) -> tensor<2x40x32760x1xbf16>
+    %sm_rowmaxb = "stablehlo.broadcast_in_dim"(%sm_rowmax1) <{broadcast_dimensions = array<i64: 0, 1, 2, 3>}> : (tensor<2x40x32760x1xbf16>) -> tensor<2x40x32760x32760xbf16>
+    %sm_shifted = "stablehlo.subtract"(%s, %sm_rowmaxb) : (tensor<2x40x32760x32760xbf16>, tensor<2x40x32760x32760xbf16>) -> tensor<2x40x32760x32760xbf16>
+    %sm_unnorm = "stablehlo.exponential"(%sm_shifted) : (tensor<2x40x32760x32760xbf16>) -> tensor<2x40x32760x32760xbf16>
+    %sm_zero = "stablehlo.constant"() <{value = dense<0.000000e+00> : tensor<bf16>}> : () -> tensor<bf16>
+    %sm_rowsum = "stablehlo.reduce"(%sm_unnorm, %sm_zero) <{dimensions = array<i64: 3>}> ({
+    ^bb0(%sm_a: tensor<bf16>, %sm_b: tensor<bf16>):
+      %sm_s = "stablehlo.add"(%sm_a, %sm_b) : (tensor<bf16>, tensor<bf16>) -> tensor<bf16>
+      "stablehlo.return"(%sm_s) : (tensor<bf16>) -> ()
+    }) : (tensor<2x40x32760x32760xbf16>, tensor<bf16>) -> tensor<2x40x32760xbf16>
+    %sm_rowsum1 = "stablehlo.broadcast_in_dim"(%sm_rowsum) <{broadcast_dimensions = array<i64: 0, 1, 2>}> : (tensor<2x40x32760xbf16>) -> tensor<2x40x32760x1xbf16>
+    %sm_rowsumb = "stablehlo.broadcast_in_dim"(%sm_rowsum1) <{broadcast_dimensions = array<i64: 0, 1, 2, 3>}> : (tensor<2x40x32760x1xbf16>) -> tensor<2x40x32760x32760xbf16>
+    %p = "stablehlo.divide"(%sm_unnorm, %sm_rowsumb) : (tensor<2x40x32760x32760xbf16>, tensor<2x40x32760x32760xbf16>) -> tensor<2x40x32760x32760xbf16>
     %o = "stablehlo.dot_general"(%p, %va) <{dot_dimension_numbers = #stablehlo.dot<lhs_batching_dimensions = [0, 1], rhs_batching_dimensions = [0, 2], lhs_contracting_dimensions = [3], rhs_contracting_dimensions = [1]>}> : (tensor<2x40x32760x32760xbf16>, tensor<2x32760x40x128xbf16>) -> tensor<2x40x32760x128xbf16>
     %ot = "stablehlo.transpose"(%o) <{permutation = array<i64: 0, 2, 1, 3>}> : (tensor<2x40x32760x128xbf16>) -> tensor<2x32760x40x128xbf16>
     // Ulysses: all-to-all back from heads to tokens.

@@ -39,6 +39,6 @@
 
 // EXAMPLE: not priced or rejected:
 // EXAMPLE: {{^}}  candidate cfg=1,sp=16,tp=1 rejected by stage 1: dimension 1 of argument #0 of @main (size 32760) is not divisible by sp=16
-// EXAMPLE: {{^}}  candidate cfg=2,sp=4,tp=2 rejected by stage 1: needs {{[0-9]+}} bytes per device
+// EXAMPLE: {{^}}  candidate cfg=2,sp=2,tp=4 pruned by az-prune-candidates (step estimate {{.*}}, lower bound {{.*}})
 
 // UNWRITABLE: error: cannot write '{{.*}}s.txt':
