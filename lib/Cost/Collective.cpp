@@ -418,14 +418,10 @@ void estimateCollective(const Slice &slice, const Placement &placement,
   FlowAccumulator acc(slice, out.linkBytes, options);
   double latency = 0;
   out.bisectionSeconds = 0;
-  // Whether anything moves between devices: only then is the collective
-  // launched and its fixed cost paid.
-  bool moves = false;
 
   if (spec.kind == CollectiveKind::CollectivePermute) {
     unsigned maxHops = 0;
     for (auto [s, t] : spec.pairs) {
-      moves |= s != t;
       unsigned a = placement.chipOf(s), b = placement.chipOf(t);
       acc.addFlow(a, b, spec.bytes);
       maxHops = std::max(maxHops, slice.hops(a, b));
@@ -446,10 +442,8 @@ void estimateCollective(const Slice &slice, const Placement &placement,
           groups.back().push_back(placement.chipOf(d));
       }
     }
-    for (const auto &chips : groups) {
-      moves |= chips.size() > 1;
+    for (const auto &chips : groups)
       latency = std::max(latency, addGroup(acc, spec, chips));
-    }
     // The cut bound assumes straight rings; a twisted slice has none.
     if (spec.kind == CollectiveKind::AllToAll && !slice.twisted())
       out.bisectionSeconds = allToAllBisection(slice, groups, spec.bytes);
@@ -468,8 +462,21 @@ void estimateCollective(const Slice &slice, const Placement &placement,
   out.bandwidthSeconds =
       out.maxLinkBytes / (slice.chip().iciLinkBandwidth * achieved);
   out.latencySeconds = latency;
-  out.fixedSeconds = moves && spec.bytes > 0 ? figures.fixedSeconds : 0;
+  out.fixedSeconds = fixedCostSeconds(slice, spec, options);
   out.seconds = out.fixedSeconds + out.bandwidthSeconds + out.latencySeconds;
+}
+
+double fixedCostSeconds(const Slice &slice, const CollectiveSpec &spec,
+                        const CostOptions &options) {
+  if (spec.bytes <= 0)
+    return 0;
+  bool moves =
+      spec.kind == CollectiveKind::CollectivePermute
+          ? any_of(spec.pairs, [](auto p) { return p.first != p.second; })
+      : spec.groups.empty()
+          ? slice.numDevices() > 1
+          : any_of(spec.groups, [](const auto &g) { return g.size() > 1; });
+  return moves ? options.calibrationFor(slice).of(spec.kind).fixedSeconds : 0;
 }
 
 CollectiveCost estimateCollective(const Slice &slice,

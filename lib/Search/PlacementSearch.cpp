@@ -512,19 +512,12 @@ public:
     for (auto [c, w] : enumerate(collectives)) {
       State state;
       const CollectiveSpec &spec = w.spec;
-      // The calibrated figures of estimateCollective: the fixed cost is paid
-      // when anything moves, which does not depend on the placement.
-      const CollectiveFigures &figures =
-          cost.calibrationFor(slice).of(spec.kind);
-      state.achieved = figures.bandwidthFraction(spec.bytes);
-      bool moves =
-          spec.kind == CollectiveKind::CollectivePermute
-              ? any_of(spec.pairs, [](auto p) { return p.first != p.second; })
-              : (spec.groups.empty() ? n > 1
-                                     : any_of(spec.groups, [](const auto &g) {
-                                         return g.size() > 1;
-                                       }));
-      state.fixed = moves && spec.bytes > 0 ? figures.fixedSeconds : 0;
+      // estimateCollective's calibrated figures; neither depends on the
+      // placement.
+      state.achieved = cost.calibrationFor(slice)
+                           .of(spec.kind)
+                           .bandwidthFraction(spec.bytes);
+      state.fixed = fixedCostSeconds(slice, spec, cost);
       if (spec.kind == CollectiveKind::CollectivePermute) {
         for (auto [src, dst] : spec.pairs)
           state.groups.push_back({src, dst});

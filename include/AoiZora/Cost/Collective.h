@@ -114,6 +114,13 @@ void estimateCollective(const Slice &slice, const Placement &placement,
                         const CollectiveSpec &spec, CollectiveCost &out,
                         const CostOptions &options = {});
 
+/// The calibrated fixed cost of \p spec: paid only when the collective
+/// moves data between devices (a permute with a pair s != t, a group of
+/// more than one device) and has bytes to move. It does not depend on the
+/// placement, so estimateCollective and an incremental re-pricer share it.
+double fixedCostSeconds(const Slice &slice, const CollectiveSpec &spec,
+                        const CostOptions &options = {});
+
 /// The link loads of ONE group of \p spec whose members sit on \p chips, in
 /// group order (for a collective permute: one (source, target) pair), added
 /// to \p loads (indexed by LinkId) times \p scale: -1 takes them out again.
