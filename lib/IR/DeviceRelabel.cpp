@@ -15,6 +15,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -241,6 +242,20 @@ LogicalResult applyDevicePermutation(const ModuleShardings &shardings,
         site.kind == SiteKind::SourceTargetPairs)
       relabelDeviceGroups(site, sigma);
   return success();
+}
+
+LogicalResult resizeSdyMesh(ModuleOp module, const ModuleShardings &shardings,
+                            StringRef meshName, sharding::Mesh mesh,
+                            ArrayRef<int64_t> sigma) {
+  mesh.deviceIds.clear();
+  bool identity = llvm::equal(sigma, llvm::seq<int64_t>(0, sigma.size()));
+  if (!identity)
+    mesh.deviceIds.assign(sigma.begin(), sigma.end());
+  for (const ShardingSite &site : shardings.sites())
+    if (site.kind == SiteKind::SdyMesh && site.meshName == meshName)
+      return site.ref.setText(sharding::printMesh(mesh));
+  return module.emitError()
+         << "cannot find the sdy.mesh @" << meshName << " to resize";
 }
 
 } // namespace aoizora

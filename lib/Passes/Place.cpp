@@ -8,9 +8,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "AoiZora/IR/DeviceRelabel.h"
-#include "AoiZora/IR/ExplicitCollectives.h"
 #include "AoiZora/IR/ModuleShardings.h"
 #include "AoiZora/Passes/CandidateTable.h"
+#include "AoiZora/Passes/ExplicitStep.h"
 #include "AoiZora/Passes/Passes.h"
 #include "AoiZora/Passes/ReportFile.h"
 #include "AoiZora/Passes/Stage1Analysis.h"
@@ -52,49 +52,6 @@ namedMeshes(const ModuleShardings &shardings) {
   for (const MeshInfo &info : shardings.meshes())
     meshes.push_back({info.name, info.mesh});
   return meshes;
-}
-
-/// The module's explicit collectives as the step: each collective inside
-/// constant loops runs once per trip, as stage 1 and the HLO import count
-/// it.
-static FailureOr<std::vector<WeightedCollective>>
-weighCollectives(const Slice &slice, ArrayRef<ExplicitCollective> collectives) {
-  std::vector<WeightedCollective> step;
-  llvm::SmallPtrSet<Operation *, 4> warnedLoops;
-  for (const ExplicitCollective &c : collectives) {
-    if (llvm::Error err = verifyCollective(slice, c.spec))
-      return c.op->emitError() << "cannot price this collective: "
-                               << llvm::toString(std::move(err));
-    double count = 1;
-    for (Operation *parent = c.op->getParentOp(); parent;
-         parent = parent->getParentOp()) {
-      if (parent->getName().getStringRef() != "stablehlo.while")
-        continue;
-      if (std::optional<int64_t> trips = constantTripCount(parent))
-        count *= double(*trips);
-      else if (warnedLoops.insert(parent).second)
-        parent->emitWarning()
-            << "az-place cannot tell how often this loop runs; the "
-               "collectives in it are counted once";
-    }
-    step.push_back(WeightedCollective{c.spec, count});
-  }
-  return step;
-}
-
-/// Gives the sdy.mesh @name new axis sizes and, when not iota, the order.
-static LogicalResult resizeMesh(ModuleOp module,
-                                const ModuleShardings &shardings,
-                                StringRef meshName, sharding::Mesh mesh,
-                                ArrayRef<int64_t> sigma) {
-  mesh.deviceIds.clear();
-  if (!plan::isIdentity(sigma))
-    mesh.deviceIds.assign(sigma.begin(), sigma.end());
-  for (const ShardingSite &site : shardings.sites())
-    if (site.kind == SiteKind::SdyMesh && site.meshName == meshName)
-      return site.ref.setText(sharding::printMesh(mesh));
-  return module.emitError()
-         << "cannot find the sdy.mesh @" << meshName << " to resize";
 }
 
 namespace {
@@ -196,42 +153,14 @@ LogicalResult PlacePass::placeExplicit(ModuleOp module,
   auto dumped = plan::loadOwnDump(hloDumps, meshes, slice, allowEmpty, sink);
   if (!dumped)
     return emitPlanError(module, dumped.takeError());
-  int64_t devices = slice.numDevices();
-  auto explicitCollectives = collectExplicitCollectives(module, devices);
-  if (failed(explicitCollectives))
-    return failure();
   plan::PricedStep step;
   if (*dumped) {
     step = std::move(**dumped);
   } else {
-    // Communication the cost model cannot price is reported where it is
-    // and makes the plan's cost incomplete.
-    unsigned unpriced = 0;
-    for (const UnpricedCommunicationOp &u : findUnpricedCommunication(module)) {
-      u.op->emitWarning() << "az-place cannot price the communication of "
-                             "this op: "
-                          << u.reason << "; the plan's cost is incomplete";
-      ++unpriced;
-    }
-    if (explicitCollectives->empty()) {
-      std::string why = unpriced ? " (" + std::to_string(unpriced) +
-                                       " op(s) communicate but cannot be "
-                                       "priced; see the warnings)"
-                                 : "";
-      if (!allowEmpty)
-        return module.emitError()
-               << "az-place found no explicit collectives to place" << why
-               << ": it needs a partitioned module or one whose "
-                  "sdy.manual_computation bodies hold the collectives "
-                  "(allow-empty=true places it at 0 s of communication)";
-      module.emitWarning() << "az-place found no explicit collectives to place"
-                           << why << "; its communication is priced at 0 s";
-    }
-    auto weighed = weighCollectives(slice, *explicitCollectives);
-    if (failed(weighed))
+    auto collected = collectExplicitStep(module, slice, allowEmpty);
+    if (failed(collected))
       return failure();
-    step = {std::move(*weighed), "explicit collectives in the module",
-            unpriced};
+    step = std::move(*collected);
   }
   auto placed = plan::planExplicit(slice, assignment, std::move(step), meshes,
                                    planOptions(), sink);
@@ -310,7 +239,7 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   if (ArrayRef<int64_t>(placed->winner().estimate.candidate.sizes) ==
       ArrayRef<int64_t>(moduleSizes))
     return applyDevicePermutation(shardings, placed->sigma);
-  return resizeMesh(module, shardings, graph.meshName, placed->chosenMesh,
+  return resizeSdyMesh(module, shardings, graph.meshName, placed->chosenMesh,
                     placed->sigma);
 }
 

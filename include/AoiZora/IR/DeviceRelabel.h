@@ -27,6 +27,14 @@ mlir::LogicalResult checkRelabellingIsSafe(mlir::ModuleOp module,
 mlir::LogicalResult applyDevicePermutation(const ModuleShardings &shardings,
                                            llvm::ArrayRef<int64_t> sigma);
 
+/// Gives the module's `sdy.mesh @meshName` the axis sizes of \p mesh and,
+/// unless \p sigma is the identity, `device_ids` = \p sigma. Errors on
+/// \p module when no such mesh exists.
+mlir::LogicalResult resizeSdyMesh(mlir::ModuleOp module,
+                                  const ModuleShardings &shardings,
+                                  llvm::StringRef meshName, sharding::Mesh mesh,
+                                  llvm::ArrayRef<int64_t> sigma);
+
 } // namespace aoizora
 
 #endif // AOIZORA_IR_DEVICERELABEL_H
