@@ -303,6 +303,8 @@ llvm::Error CandidatePlanner::addBaseline(std::string name,
   b.commSeconds = scorePlacement(slice, order, step, cost()).seconds;
   b.seconds = this->step(estimate, b.commSeconds);
   b.note = std::move(note);
+  if (estimate.rejected)
+    b.rejected = estimate.rejectReason;
   b.orderName = std::move(orderName);
   b.mesh = estimate.candidate.toMesh(in.moduleMesh);
   b.placement = order;
@@ -441,11 +443,16 @@ void CandidatePlanner::reportRanking() {
   for (const Baseline &b : plan.baselines) {
     double ratio =
         winner.stepSeconds > 0 ? b.seconds / winner.stepSeconds : 1.0;
-    sink(MessageKind::Remark,
-         "baseline " + b.name + " (" + b.label + "): step " +
-             formatSeconds(b.seconds) + "; the plan is " +
-             llvm::formatv("{0:f2}", ratio).str() + "x faster" +
-             (b.note.empty() ? "" : " (" + b.note + ")"));
+    std::string verdict =
+        b.rejected.empty()
+            ? "the plan is " + llvm::formatv("{0:f2}", ratio).str() +
+                  "x faster"
+            : std::string("it cannot run (stage 1 rejects its mesh), so "
+                          "the plan is not compared with it");
+    sink(MessageKind::Remark, "baseline " + b.name + " (" + b.label +
+                                  "): step " + formatSeconds(b.seconds) +
+                                  "; " + verdict +
+                                  (b.note.empty() ? "" : " (" + b.note + ")"));
   }
   if (plan.simulatedCommSeconds)
     sink(MessageKind::Remark,

@@ -136,7 +136,10 @@ static Array baselinesJSON(const CandidatePlan &plan) {
                  {"candidate", b.label},
                  {"step_seconds", b.seconds},
                  {"communication_seconds", b.commSeconds},
-                 {"note", b.note}};
+                 {"note", b.note},
+                 {"runs", b.rejected.empty()}};
+    if (!b.rejected.empty())
+      entry["rejected"] = b.rejected;
     if (b.simulatedCommSeconds)
       entry["simulated_communication_seconds"] = *b.simulatedCommSeconds;
     baselines.push_back(std::move(entry));

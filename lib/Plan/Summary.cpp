@@ -81,7 +81,9 @@ std::string summarize(const Slice &slice, const CandidatePlan &plan) {
     table.addRow({"baseline " + b.name, b.label,
                   formatSeconds(b.computeSeconds), formatSeconds(b.commSeconds),
                   formatSeconds(b.seconds),
-                  ratio(b.seconds, winner.stepSeconds), b.orderName});
+                  b.rejected.empty() ? ratio(b.seconds, winner.stepSeconds)
+                                     : std::string("cannot run"),
+                  b.orderName});
   std::string out = fmt::format(
       "az-place plan on {} ({} devices): {} placed on {}, step {}; "
       "collectives {}\n\n",

@@ -33,6 +33,7 @@
 // SIM: remark: simulated communication of the plan: {{[0-9.]+}} us (analytic {{[0-9.]+}} us)
 // SIMPLAN: "name": "module as written",
 // SIMPLAN-NEXT: "note": "sorted ids",
+// SIMPLAN-NEXT: "runs": true,
 // SIMPLAN-NEXT: "simulated_communication_seconds": {{[0-9.e-]+}},
 // SIMPLAN: "candidate": {
 // SIMPLAN: "simulated_communication_seconds": {{[0-9.e-]+}},

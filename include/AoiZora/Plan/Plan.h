@@ -169,6 +169,10 @@ struct Baseline {
   double commSeconds = 0;
   std::optional<double> simulatedCommSeconds;
   std::string note;
+  /// Why stage 1 rejected the baseline's candidate (it exceeds the chip's
+  /// HBM, say); empty when it can run. A baseline that cannot run is
+  /// reported for reference, never compared with the plan.
+  std::string rejected;
   /// "module order", "mesh_utils order", "jax.devices() order" or
   /// "jax.make_mesh order".
   std::string orderName;
