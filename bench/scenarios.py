@@ -8,9 +8,13 @@ scenarios.md and scenarios.svg into the results folder; bench/run.sh then
 assembles docs/benchmarks.md.
 
 Columns (all modeled, one denoising step = one DiT forward with CFG):
-  a  the topology-oblivious planner: the candidate mesh with the best
-     per-axis alpha-beta estimate, run on the slice's default device order
-  b  the same candidate on JAX mesh_utils.create_device_mesh's order
+  w  the module as written, on the jax.devices() list order (what
+     Mesh(np.array(jax.devices()).reshape(...)) runs on: process-tiled on
+     multi-host slices)
+  m  the module as written, on jax.make_mesh's order
+  a  the topology-oblivious planner (the candidate mesh with the best
+     per-axis alpha-beta estimate) on the jax.devices() order
+  b  the same candidate on jax.make_mesh's order
   c  AoiZora's plan (candidate and placement)
 Python standard library only.
 """
@@ -35,7 +39,12 @@ FAMILIES = ["ulysses", "usp", "tp"]
 CHUNK_CHOICES = (15, 9, 5, 3, 16, 8, 4, 2, 1)
 
 OBLIVIOUS = "topology-oblivious (alpha-beta) planner"
-OBLIVIOUS_MESH_UTILS = OBLIVIOUS + " + mesh_utils order"
+AS_WRITTEN = "module as written"
+# Column letter -> the plan JSON's baseline name.
+BASELINES = {"w": AS_WRITTEN + " + jax.devices() order",
+             "m": AS_WRITTEN + " + jax.make_mesh order",
+             "a": OBLIVIOUS + " + jax.devices() order",
+             "b": OBLIVIOUS + " + jax.make_mesh order"}
 
 
 def devices_of(slice_name):
@@ -128,8 +137,12 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
     row["chosen_order"] = plan["candidates"][0]["placement_origin"]
     row["c_comm_analytic"] = chosen["communication_seconds"]
     row["c_comm_simulated"] = chosen.get("simulated_communication_seconds")
-    for column, name in (("a", OBLIVIOUS), ("b", OBLIVIOUS_MESH_UTILS)):
-        if name in baselines:
+    for column, name in BASELINES.items():
+        if name in baselines and not baselines[name].get("runs", True):
+            # Stage 1 rejects its mesh (it exceeds HBM): it cannot run.
+            row[f"{column}_note"] = baselines[name].get("rejected", "")
+            row[f"{column}_cannot_run"] = True
+        elif name in baselines:
             entry = baselines[name]
             row[f"{column}_seconds"] = entry["step_seconds"]
             row[f"{column}_comm_analytic"] = entry["communication_seconds"]
@@ -139,7 +152,7 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
     if OBLIVIOUS in baselines:
         row["oblivious_mesh"] = baselines[OBLIVIOUS]["candidate"]
     if row["c_seconds"] > 0:
-        for x in "ab":
+        for x in BASELINES:
             if f"{x}_seconds" in row:
                 row[f"{x}_over_c"] = row[f"{x}_seconds"] / row["c_seconds"]
     # The plan's collective whose simulated time departs most from the
@@ -159,24 +172,27 @@ def run_scenario(args, model, resolution, slice_name, family, workdir):
     # The same ratios with every communication time replaced by the
     # simulator's (compute is the same roofline in both).
     simulated = {}
-    for x in "abc":
+    for x in list(BASELINES) + ["c"]:
         if row.get(f"{x}_comm_simulated") is not None:
             simulated[x] = (row[f"{x}_seconds"] - row[f"{x}_comm_analytic"] +
                             row[f"{x}_comm_simulated"])
-    for x in "ab":
+    for x in BASELINES:
         if x in simulated and simulated.get("c", 0) > 0:
             row[f"sim_{x}_over_c"] = simulated[x] / simulated["c"]
     return row
 
 
-COLUMNS = ["model", "resolution", "slice", "devices", "family", "strategy",
-           "module_mesh", "attention_chunks", "oblivious_mesh", "a_seconds", "b_seconds",
-           "c_seconds", "a_over_c", "b_over_c", "chosen_mesh",
-           "chosen_order", "c_comm_analytic", "c_comm_simulated",
-           "a_comm_analytic", "a_comm_simulated", "b_comm_analytic",
-           "b_comm_simulated", "sim_a_over_c", "sim_b_over_c",
-           "worst_collective", "worst_collective_ratio",
-           "planning_seconds", "b_note", "error"]
+COLUMNS = (["model", "resolution", "slice", "devices", "family", "strategy",
+            "module_mesh", "attention_chunks", "oblivious_mesh"] +
+           [f"{x}_seconds" for x in list(BASELINES) + ["c"]] +
+           [f"{x}_over_c" for x in BASELINES] +
+           ["chosen_mesh", "chosen_order", "c_comm_analytic",
+            "c_comm_simulated"] +
+           [f"{x}_comm_{k}" for x in BASELINES
+            for k in ("analytic", "simulated")] +
+           [f"sim_{x}_over_c" for x in BASELINES] +
+           ["worst_collective", "worst_collective_ratio",
+            "planning_seconds", "w_note", "m_note", "b_note", "error"])
 
 
 def fmt_ms(value):
@@ -194,39 +210,45 @@ def sim_vs_analytic(row):
     return f"{fmt_ms(ana)} / {fmt_ms(sim)} ({sim / ana:.2f})"
 
 
-def split_mark(row):
-    """'*' where JAX's default create_device_mesh refuses the shape and the
-    b column is mesh_utils with allow_split_physical_axes=True."""
-    return "*" if "allow_split_physical_axes=True" in (row.get("b_note")
-                                                        or "") else ""
+def baseline_ms(row, x):
+    if row.get(f"{x}_cannot_run"):
+        return "cannot run"
+    return fmt_ms(row.get(f"{x}_seconds")) or "n/a"
 
 
 def write_markdown(rows, path):
     lines = [
-        "| model | res | slice | family | a: oblivious (ms) | b: + mesh_utils "
-        "(ms) | c: AoiZora (ms) | a/c | b/c | chosen mesh | chosen order | "
-        "comm analytic / simulated (ms) | simulated a/c, b/c | planning (s) |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"]
+        "| model | res | slice | family | w: as written, jax.devices() (ms) "
+        "| m: as written, make_mesh (ms) | a: oblivious, jax.devices() (ms) "
+        "| b: oblivious, make_mesh (ms) | c: AoiZora (ms) | w/c | m/c | a/c "
+        "| b/c | chosen mesh | chosen order | comm analytic / simulated (ms) "
+        "| simulated w/c, a/c | planning (s) |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "---|---:|---:|---:|"]
     for r in rows:
         if "error" in r:
             lines.append(f"| {r['model']} | {r['resolution']} | {r['slice']} "
-                         f"| {r['family']} | {r['error']} |||||||||| |")
+                         f"| {r['family']} | {r['error']} |||||||||||||| |")
             continue
         lines.append(
             f"| {r['model']} | {r['resolution']} | {r['slice']} | "
-            f"{r['family']} | {fmt_ms(r.get('a_seconds'))} "
-            f"({r.get('oblivious_mesh', '')}) | "
-            f"{fmt_ms(r.get('b_seconds')) or 'n/a'}{split_mark(r)} | "
-            f"{fmt_ms(r['c_seconds'])} | {fmt_ratio(r.get('a_over_c'))} | "
+            f"{r['family']} | {baseline_ms(r, 'w')} | "
+            f"{baseline_ms(r, 'm')} | {baseline_ms(r, 'a')} "
+            f"({r.get('oblivious_mesh', '')}) | {baseline_ms(r, 'b')} | "
+            f"{fmt_ms(r['c_seconds'])} | {fmt_ratio(r.get('w_over_c'))} | "
+            f"{fmt_ratio(r.get('m_over_c'))} | "
+            f"{fmt_ratio(r.get('a_over_c'))} | "
             f"{fmt_ratio(r.get('b_over_c'))} | {r['chosen_mesh']} | "
             f"{r['chosen_order']} | {sim_vs_analytic(r)} | "
-            f"{fmt_ratio(r.get('sim_a_over_c'))}, "
-            f"{fmt_ratio(r.get('sim_b_over_c'))} | "
+            f"{fmt_ratio(r.get('sim_w_over_c'))}, "
+            f"{fmt_ratio(r.get('sim_a_over_c'))} | "
             f"{r['planning_seconds']:.2f} |")
     lines.append("")
-    lines.append("`*`: JAX's default `create_device_mesh` "
-                 "(allow_split_physical_axes=False) refuses this shape; b is "
-                 "its order with allow_split_physical_axes=True.")
+    lines.append("`n/a`: jax.make_mesh refuses the candidate's shape on this "
+                 "slice (on TPUs other than v5e it does not split physical "
+                 "axes). `cannot run`: stage 1 rejects the module's mesh "
+                 "(it exceeds the chip's HBM), so the program as written "
+                 "does not fit.")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -242,12 +264,12 @@ def geomean(values):
 
 
 def write_svg(rows, path):
-    """Grouped bars of a/c and b/c per scenario (1.0 = as fast as the plan)."""
+    """Grouped bars of w/c and a/c per scenario (1.0 = as fast as the plan)."""
     ok = [r for r in rows if "error" not in r]
     bar, gap, left, top, height = 6, 6, 60, 30, 240
     width = left + len(ok) * (2 * bar + gap) + 20
-    top_ratio = max([1.5] + [r.get("a_over_c") or 0 for r in ok] +
-                    [r.get("b_over_c") or 0 for r in ok])
+    top_ratio = max([1.5] + [r.get("w_over_c") or 0 for r in ok] +
+                    [r.get("a_over_c") or 0 for r in ok])
 
     def y(ratio):
         return top + height - (ratio / top_ratio) * height
@@ -256,9 +278,9 @@ def write_svg(rows, path):
            f'height="{top + height + 140}" font-family="sans-serif" '
            f'font-size="10">',
            f'<text x="{left}" y="16" font-size="12">Baseline step time over '
-           f'AoiZora\'s (modeled; 1.0 = equal). Blue: topology-oblivious '
-           f'planner on the default order (a/c). Orange: same candidate on '
-           f'mesh_utils order (b/c).</text>']
+           f'AoiZora\'s (modeled; 1.0 = equal). Blue: the module as '
+           f'written on the jax.devices() order (w/c). Orange: the '
+           f'topology-oblivious planner on the same order (a/c).</text>']
     for tick in range(0, int(top_ratio * 4) + 1):
         ratio = tick / 4
         out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y(ratio):.1f}" '
@@ -269,8 +291,8 @@ def write_svg(rows, path):
                f'y2="{y(1):.1f}" stroke="#000"/>')
     for i, r in enumerate(ok):
         x = left + i * (2 * bar + gap)
-        for j, (key, colour) in enumerate([("a_over_c", "#4878d0"),
-                                           ("b_over_c", "#ee854a")]):
+        for j, (key, colour) in enumerate([("w_over_c", "#4878d0"),
+                                           ("a_over_c", "#ee854a")]):
             ratio = r.get(key)
             if ratio is None:
                 continue
@@ -316,6 +338,8 @@ def main():
                     rows.append(row)
                     status = row.get("error") or (
                         f"c={fmt_ms(row['c_seconds'])} ms "
+                        f"w/c={fmt_ratio(row.get('w_over_c'))} "
+                        f"m/c={fmt_ratio(row.get('m_over_c'))} "
                         f"a/c={fmt_ratio(row.get('a_over_c'))} "
                         f"b/c={fmt_ratio(row.get('b_over_c'))}")
                     print(f"{model} {resolution} {slice_name} {family}: "
@@ -334,27 +358,32 @@ def main():
         "check_memory": args.check_memory,
         "scenarios": len(rows),
         "failed": len(rows) - len(ok),
-        "geomean_a_over_c": geomean([r.get("a_over_c") for r in ok]),
-        "geomean_b_over_c": geomean([r.get("b_over_c") for r in ok]),
-        "max_a_over_c": max([r.get("a_over_c") or 0 for r in ok] or [0]),
-        "max_b_over_c": max([r.get("b_over_c") or 0 for r in ok] or [0]),
-        "min_b_over_c": min([r["b_over_c"] for r in ok if "b_over_c" in r]
-                            or [None]),
-        "b_needs_allow_split": sum(1 for r in ok if split_mark(r)),
+    }
+    for x in BASELINES:
+        ratios = [r[f"{x}_over_c"] for r in ok if f"{x}_over_c" in r]
+        summary[f"geomean_{x}_over_c"] = geomean(ratios)
+        summary[f"max_{x}_over_c"] = max(ratios) if ratios else None
+        summary[f"min_{x}_over_c"] = min(ratios) if ratios else None
+        summary[f"missing_{x}"] = len(ok) - len(ratios)
+        summary[f"cannot_run_{x}"] = sum(
+            1 for r in ok if r.get(f"{x}_cannot_run"))
+        summary[f"sim_geomean_{x}_over_c"] = geomean(
+            [r.get(f"sim_{x}_over_c") for r in ok])
+    sim_ratios = [r[f"sim_{x}_over_c"] for r in ok for x in BASELINES
+                  if r.get(f"sim_{x}_over_c") is not None]
+    summary.update({
         "sim_over_analytic_min": min(sims) if sims else None,
         "sim_over_analytic_max": max(sims) if sims else None,
-        "sim_geomean_a_over_c": geomean([r.get("sim_a_over_c") for r in ok]),
-        "sim_geomean_b_over_c": geomean([r.get("sim_b_over_c") for r in ok]),
+        "sim_within_10pct": sum(1 for v in sims if abs(v - 1) <= 0.10),
+        "sim_compared": len(sims),
         "sim_plan_worse_by_over_1pct": sum(
-            1 for r in ok if min(r.get("sim_a_over_c") or 1,
-                                 r.get("sim_b_over_c") or 1) < 0.99),
-        "sim_min_ratio": min([r[k] for r in ok
-                              for k in ("sim_a_over_c", "sim_b_over_c")
-                              if r.get(k) is not None] or [None]),
-        "plan_worse_than_a_or_b": sum(
-            1 for r in ok if (r.get("a_over_c") or 1) < 1 - 1e-9 or
-            (r.get("b_over_c") or 1) < 1 - 1e-9),
-    }
+            1 for r in ok if min([r.get(f"sim_{x}_over_c") or 1
+                                  for x in BASELINES]) < 0.99),
+        "sim_min_ratio": min(sim_ratios) if sim_ratios else None,
+        "plan_worse_than_a_baseline": sum(
+            1 for r in ok if min([r.get(f"{x}_over_c") or 1
+                                  for x in BASELINES]) < 1 - 1e-9),
+    })
     with open(os.path.join(args.results, "scenarios_summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
     print(json.dumps(summary, indent=1), file=sys.stderr)
