@@ -12,6 +12,15 @@
 //    several axes multiplies the available bandwidth by their number);
 //  - any other group runs a ring in its given order over multi-hop routes;
 //  - all-to-all and collective-permute route each message directly.
+// A phased schedule is not priced at its busiest link alone: part r's phase
+// j + 1 cannot start before its phase j ends, and parts whose phases run on
+// the same dimension at once share its links. Loads are kept per (part,
+// phase), and the bandwidth term is the makespan of those jobs when each
+// dimension's links are shared equally by the jobs using them at a time
+// (processor sharing, as the link-level simulator's fair sharing does;
+// docs/cost-model.md). With one part, or when one link is the bottleneck
+// throughout, that is the busiest link's bytes; a link that carries much
+// only in a late phase makes it more.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,16 +66,18 @@ public:
   FlowAccumulator(const Slice &slice, std::vector<double> &loads,
                   const CostOptions &options)
       : slice(slice), loads(loads), options(options),
-        hopLatency(options.calibrationFor(slice).hopLatency) {}
+        hopLatency(options.calibrationFor(slice).hopLatency),
+        slots(slice.numLinkSlots()) {}
 
-  /// Routes \p bytes from \p src to \p dst (chips), times `scale` (-1
-  /// takes a flow back out).
+  /// Routes \p bytes from \p src to \p dst (chips) into the loads of the
+  /// current phase, times `scale` (-1 takes a flow back out).
   void addFlow(unsigned src, unsigned dst, double bytes) {
     if (src == dst || bytes <= 0)
       return;
     double scaled = bytes * scale;
-    slice.forEachRouteHop(src, dst,
-                          [&](LinkId l, double f) { loads[l] += scaled * f; });
+    double *phaseLoads = loads.data() + size_t(phase) * slots;
+    slice.forEachRouteHop(
+        src, dst, [&](LinkId l, double f) { phaseLoads[l] += scaled * f; });
   }
 
   /// Latency of \p steps sequential steps whose longest message takes
@@ -115,7 +126,11 @@ public:
   std::vector<double> &loads;
   const CostOptions &options;
   double hopLatency;
+  unsigned slots;
   double scale = 1;
+  /// The load block flows are added to: part * parts + phase (see
+  /// scheduleParts).
+  unsigned phase = 0;
 };
 
 /// How a group lies on the torus.
@@ -191,6 +206,7 @@ double addPhasedGather(FlowAccumulator &acc, ArrayRef<unsigned> chips,
       unsigned idx = (r + j) % k;
       unsigned dim = g.dims[idx], len = g.sizes[idx];
       double chunk = part * held / n;
+      acc.phase = r * acc.slice.numDims() + j;
       sortIntoLines(acc.slice, work, dim);
       double phaseLatency = 0;
       for (unsigned start = 0; start < work.size(); start += len)
@@ -202,6 +218,7 @@ double addPhasedGather(FlowAccumulator &acc, ArrayRef<unsigned> chips,
     }
     latency = std::max(latency, partLatency);
   }
+  acc.phase = 0;
   return latency;
 }
 
@@ -414,8 +431,11 @@ void estimateCollective(const Slice &slice, const Placement &placement,
     return ok;
   }() && "invalid collective; call verifyCollective first");
 
-  out.linkBytes.assign(slice.numLinkSlots(), 0.0);
-  FlowAccumulator acc(slice, out.linkBytes, options);
+  unsigned slots = slice.numLinkSlots();
+  unsigned parts = scheduleParts(slice, spec);
+  unsigned phases = parts * parts;
+  out.phaseLinkBytes.assign(size_t(phases) * slots, 0.0);
+  FlowAccumulator acc(slice, out.phaseLinkBytes, options);
   double latency = 0;
   out.bisectionSeconds = 0;
 
@@ -452,18 +472,115 @@ void estimateCollective(const Slice &slice, const Placement &placement,
       options.calibrationFor(slice).of(spec.kind);
   double achieved = figures.bandwidthFraction(spec.bytes);
 
+  out.linkBytes.assign(out.phaseLinkBytes.begin(),
+                       out.phaseLinkBytes.begin() + slots);
+  for (unsigned j = 1; j < phases; ++j)
+    for (unsigned l = 0; l < slots; ++l)
+      out.linkBytes[l] += out.phaseLinkBytes[size_t(j) * slots + l];
   out.maxLinkBytes = 0;
   out.bottleneck = kNoLink;
-  for (unsigned l = 0, e = out.linkBytes.size(); l < e; ++l)
+  for (unsigned l = 0; l < slots; ++l)
     if (out.linkBytes[l] > out.maxLinkBytes) {
       out.maxLinkBytes = out.linkBytes[l];
       out.bottleneck = LinkId(l);
     }
+  out.scheduleBytes = scheduleBytes(out.phaseLinkBytes, parts, spec.kind);
   out.bandwidthSeconds =
-      out.maxLinkBytes / (slice.chip().iciLinkBandwidth * achieved);
+      out.scheduleBytes / (slice.chip().iciLinkBandwidth * achieved);
   out.latencySeconds = latency;
   out.fixedSeconds = fixedCostSeconds(slice, spec, options);
   out.seconds = out.fixedSeconds + out.bandwidthSeconds + out.latencySeconds;
+}
+
+unsigned scheduleParts(const Slice &slice, const CollectiveSpec &spec) {
+  switch (spec.kind) {
+  case CollectiveKind::AllGather:
+  case CollectiveKind::ReduceScatter:
+  case CollectiveKind::AllReduce:
+    // A sub-grid group spans at most every dimension. An all-reduce's two
+    // passes add to the same blocks: twice the work, twice the makespan.
+    return std::max(1u, slice.numDims());
+  default:
+    return 1;
+  }
+}
+
+double scheduleBytes(ArrayRef<double> loads, unsigned parts,
+                     CollectiveKind kind) {
+  unsigned blocks = parts * parts;
+  size_t slots = loads.size() / blocks;
+  // Per (part, phase): its busiest link's bytes (the job's work) and that
+  // link's dimension (the resource it runs on); and the busiest link over
+  // all blocks, which no schedule beats.
+  SmallVector<double, 9> work(blocks, 0.0);
+  SmallVector<unsigned, 9> dim(blocks, 0);
+  double busiest = 0;
+  for (size_t l = 0; l < slots; ++l) {
+    double total = 0;
+    for (unsigned b = 0; b < blocks; ++b) {
+      double v = loads[b * slots + l];
+      total += v;
+      if (v > work[b]) {
+        work[b] = v;
+        dim[b] = (l / 2) % kMaxDims; // a LinkId's dimension (Slice::linkId)
+      }
+    }
+    busiest = std::max(busiest, total);
+  }
+  if (parts == 1)
+    return busiest;
+  // Processor sharing: each part runs its jobs in order; the parts whose
+  // current job is on one dimension split it equally. A reduce-scatter runs
+  // a part's phases last to first; an all-reduce runs them back and forth
+  // (its loads hold both passes, half each).
+  struct Job {
+    unsigned block;
+    double work;
+  };
+  SmallVector<SmallVector<Job, 6>, 3> jobs(parts);
+  for (unsigned r = 0; r < parts; ++r) {
+    auto add = [&](unsigned j, double share) {
+      unsigned b = r * parts + j;
+      if (work[b] > 0)
+        jobs[r].push_back({b, work[b] * share});
+    };
+    if (kind != CollectiveKind::AllGather)
+      for (unsigned j = parts; j-- > 0;)
+        add(j, kind == CollectiveKind::AllReduce ? 0.5 : 1);
+    if (kind == CollectiveKind::AllGather || kind == CollectiveKind::AllReduce)
+      for (unsigned j = 0; j < parts; ++j)
+        add(j, kind == CollectiveKind::AllReduce ? 0.5 : 1);
+  }
+  SmallVector<unsigned, 3> next(parts, 0);
+  SmallVector<double, 3> left(parts, 0.0);
+  for (unsigned r = 0; r < parts; ++r)
+    left[r] = jobs[r].empty() ? 0 : jobs[r][0].work;
+  auto resource = [&](unsigned r) { return dim[jobs[r][next[r]].block]; };
+  double time = 0;
+  for (;;) {
+    unsigned sharing[kMaxDims] = {};
+    for (unsigned r = 0; r < parts; ++r)
+      if (next[r] < jobs[r].size())
+        ++sharing[resource(r)];
+    double step = -1;
+    for (unsigned r = 0; r < parts; ++r)
+      if (next[r] < jobs[r].size()) {
+        double t = left[r] * sharing[resource(r)];
+        step = step < 0 ? t : std::min(step, t);
+      }
+    if (step < 0)
+      break;
+    time += step;
+    for (unsigned r = 0; r < parts; ++r) {
+      if (next[r] >= jobs[r].size())
+        continue;
+      double full = jobs[r][next[r]].work;
+      left[r] -= step / sharing[resource(r)];
+      if (left[r] <= 1e-12 * full && ++next[r] < jobs[r].size())
+        left[r] = jobs[r][next[r]].work;
+    }
+  }
+  return std::max(time, busiest);
 }
 
 double fixedCostSeconds(const Slice &slice, const CollectiveSpec &spec,

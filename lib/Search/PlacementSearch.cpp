@@ -518,6 +518,8 @@ public:
                            .of(spec.kind)
                            .bandwidthFraction(spec.bytes);
       state.fixed = fixedCostSeconds(slice, spec, cost);
+      state.parts = scheduleParts(slice, spec);
+      state.kind = spec.kind;
       if (spec.kind == CollectiveKind::CollectivePermute) {
         for (auto [src, dst] : spec.pairs)
           state.groups.push_back({src, dst});
@@ -541,7 +543,8 @@ public:
   PlacementScore reset(ArrayRef<unsigned> chipOfDevice) {
     chipOf.assign(chipOfDevice.begin(), chipOfDevice.end());
     for (auto [c, state] : enumerate(states)) {
-      state.loads.assign(slice.numLinkSlots(), 0.0);
+      state.loads.assign(size_t(state.parts) * state.parts * slice.numLinkSlots(),
+                         0.0);
       for (auto [g, members] : enumerate(state.groups))
         state.latency[g] = addGroup(c, members, 1);
       refresh(state);
@@ -566,7 +569,8 @@ public:
         savedCollectives.push_back(c);
         savedLoads.resize(savedCollectives.size());
         savedLoads.back() = states[c].loads;
-        savedMax.push_back({states[c].maxLoad, states[c].maxLatency});
+        savedMax.push_back(
+            {states[c].maxLoad, states[c].maxLatency, states[c].maxLinkTotal});
       }
       savedGroups.push_back({c, g, states[c].latency[g]});
       addGroup(c, states[c].groups[g], -1);
@@ -584,8 +588,8 @@ public:
   void undo() {
     for (auto [i, c] : enumerate(savedCollectives)) {
       states[c].loads = savedLoads[i];
-      states[c].maxLoad = savedMax[i].first;
-      states[c].maxLatency = savedMax[i].second;
+      std::tie(states[c].maxLoad, states[c].maxLatency,
+               states[c].maxLinkTotal) = savedMax[i];
     }
     for (auto [c, g, latency] : savedGroups)
       states[c].latency[g] = latency;
@@ -607,7 +611,12 @@ private:
     std::vector<SmallVector<unsigned, 16>> groups;
     std::vector<double> loads;
     std::vector<double> latency;
+    /// maxLoad: scheduleBytes() of loads (parts^2 blocks).
     double maxLoad = 0, maxLatency = 0;
+    /// The largest load of one link over all phases (maxLinkBytes).
+    double maxLinkTotal = 0;
+    unsigned parts = 1;
+    CollectiveKind kind = CollectiveKind::AllGather;
     /// Calibrated achieved bandwidth fraction and fixed cost.
     double achieved = 1, fixed = 0;
   };
@@ -621,9 +630,16 @@ private:
   }
 
   static void refresh(State &state) {
-    state.maxLoad = 0;
-    for (double l : state.loads)
-      state.maxLoad = std::max(state.maxLoad, l);
+    state.maxLoad = scheduleBytes(state.loads, state.parts, state.kind);
+    unsigned blocks = state.parts * state.parts;
+    size_t slots = state.loads.size() / blocks;
+    state.maxLinkTotal = 0;
+    for (size_t l = 0; l < slots; ++l) {
+      double total = 0;
+      for (unsigned b = 0; b < blocks; ++b)
+        total += state.loads[b * slots + l];
+      state.maxLinkTotal = std::max(state.maxLinkTotal, total);
+    }
     state.maxLatency = 0;
     for (double l : state.latency)
       state.maxLatency = std::max(state.maxLatency, l);
@@ -637,7 +653,7 @@ private:
           collectives[c].count * (state.fixed +
                                   state.maxLoad / (bandwidth * state.achieved) +
                                   state.maxLatency);
-      score.maxLinkBytes = std::max(score.maxLinkBytes, state.maxLoad);
+      score.maxLinkBytes = std::max(score.maxLinkBytes, state.maxLinkTotal);
     }
     return score;
   }
@@ -652,7 +668,7 @@ private:
   std::set<std::pair<unsigned, unsigned>> touched;
   SmallVector<unsigned> savedCollectives;
   std::vector<std::vector<double>> savedLoads;
-  SmallVector<std::pair<double, double>> savedMax;
+  SmallVector<std::tuple<double, double, double>> savedMax;
   SmallVector<std::tuple<unsigned, unsigned, double>> savedGroups;
   SmallVector<std::pair<unsigned, unsigned>> savedSwaps;
 };

@@ -397,6 +397,39 @@ TEST(CollectiveTest, ReusedBufferAndManyPlacements) {
   EXPECT_EQ(out.linkBytes.size(), s.numLinkSlots());
 }
 
+TEST(CollectiveTest, ScheduleBytesRunsPartsPhaseByPhase) {
+  // Two parts, two phases, loads on two links: LinkId 0 runs along x and
+  // LinkId 2 along y (Slice::linkId: (chip * 3 + dim) * 2 + direction).
+  // The 2 x 16 group of the pod (CollectiveSimVsAnalyticTest), in units of
+  // c: part 0 gathers x (1) then y (15), part 1 y (7.5) then x (16).
+  const unsigned slots = 6;
+  std::vector<double> loads(4 * slots, 0.0);
+  auto at = [&](unsigned part, unsigned phase, unsigned link) -> double & {
+    return loads[(part * 2 + phase) * slots + link];
+  };
+  at(0, 0, 0) = 1;
+  at(0, 1, 2) = 15;
+  at(1, 0, 2) = 7.5;
+  at(1, 1, 0) = 16;
+  // All-gather: part 0's x job ends at 1; its y job shares y with part 1's
+  // (6.5 left) until 14; part 1's x job runs alone 14..30; part 0's y job
+  // (8.5 left) ends at 22.5. Makespan 30, above the busiest link (y: 22.5).
+  EXPECT_DOUBLE_EQ(scheduleBytes(loads, 2, CollectiveKind::AllGather), 30);
+  // Reduce-scatter runs each part's phases last to first: part 0 y (15)
+  // beside part 1 x (16), no sharing; at 15 part 0's x job (1) shares x
+  // with part 1's last 1 until 17; part 1's y job then runs 17..24.5.
+  EXPECT_DOUBLE_EQ(scheduleBytes(loads, 2, CollectiveKind::ReduceScatter),
+                   24.5);
+  // One part (any other kind): the busiest link's bytes.
+  std::vector<double> one = {3, 0, 5, 0, 0, 0};
+  EXPECT_DOUBLE_EQ(scheduleBytes(one, 1, CollectiveKind::AllToAll), 5);
+  // Never below the busiest link: both parts' jobs on x alone.
+  std::fill(loads.begin(), loads.end(), 0.0);
+  at(0, 0, 0) = 4;
+  at(1, 1, 0) = 4;
+  EXPECT_DOUBLE_EQ(scheduleBytes(loads, 2, CollectiveKind::AllGather), 8);
+}
+
 TEST(CollectiveTest, V7xDevicesOnOneChipUseNoLinks) {
   // Devices 0 and 1 share chip 0 on v7x: their all-gather moves nothing
   // over ICI.

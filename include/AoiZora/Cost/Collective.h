@@ -85,8 +85,11 @@ struct CollectiveCost {
   double seconds = 0;
   /// The calibration's fixed cost of the kind (0 when nothing moves).
   double fixedSeconds = 0;
-  /// maxLinkBytes / (link bandwidth x the achieved fraction at this size).
+  /// scheduleBytes / (link bandwidth x the achieved fraction at this size).
   double bandwidthSeconds = 0;
+  /// scheduleBytes() of phaseLinkBytes: maxLinkBytes when one link is the
+  /// bottleneck throughout, more when a late phase waits for an early one.
+  double scheduleBytes = 0;
   /// Per-hop and per-step latency of the slowest group's schedule.
   double latencySeconds = 0;
   /// Bytes on the most loaded directed link.
@@ -99,6 +102,9 @@ struct CollectiveCost {
   /// Bytes per directed link over the whole collective, indexed by LinkId
   /// (size Slice::numLinkSlots()).
   std::vector<double> linkBytes;
+  /// The same per (part, phase) of the schedule, scheduleParts()^2 blocks
+  /// of numLinkSlots().
+  std::vector<double> phaseLinkBytes;
 };
 
 /// Estimates \p spec on \p placement. The spec must pass verifyCollective
@@ -121,13 +127,28 @@ void estimateCollective(const Slice &slice, const Placement &placement,
 double fixedCostSeconds(const Slice &slice, const CollectiveSpec &spec,
                         const CostOptions &options = {});
 
+/// How many parts a gather-type collective's phased schedule cuts the data
+/// into (the slice's dimension count; each part has as many phases), 1 for
+/// the other kinds. Link loads are kept per (part, phase): parts^2 blocks.
+unsigned scheduleParts(const Slice &slice, const CollectiveSpec &spec);
+
+/// The bytes the schedule's bottleneck takes to move, given \p loads in
+/// parts^2 blocks (part-major, then phase) of link slots: the makespan of
+/// the (part, phase) jobs, each as long as its busiest link, parts running
+/// their phases in order (a reduce-scatter last to first, an all-reduce
+/// back and forth, as \p kind runs them) and jobs on one dimension sharing
+/// it equally; never less than the busiest link's total.
+double scheduleBytes(llvm::ArrayRef<double> loads, unsigned parts,
+                     CollectiveKind kind);
+
 /// The link loads of ONE group of \p spec whose members sit on \p chips, in
 /// group order (for a collective permute: one (source, target) pair), added
-/// to \p loads (indexed by LinkId) times \p scale: -1 takes them out again.
-/// Returns the group's latency. estimateCollective is the sum of these over
-/// the groups (latency: their maximum; time: the largest load over the link
-/// bandwidth plus the latency), so a search can re-price only the groups a
-/// move touches.
+/// to \p loads (scheduleParts()^2 blocks of Slice::numLinkSlots(),
+/// indexed by LinkId) times \p scale: -1 takes them out again. Returns the
+/// group's latency. estimateCollective is the sum of these over the groups
+/// (latency: their maximum; time: scheduleBytes() over the link bandwidth
+/// plus the latency), so a search can re-price only the groups a move
+/// touches.
 double addGroupLoads(const Slice &slice, const CollectiveSpec &spec,
                      llvm::ArrayRef<unsigned> chips,
                      std::vector<double> &loads, double scale = 1,
