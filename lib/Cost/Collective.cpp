@@ -174,20 +174,25 @@ GroupLayout analyse(const Slice &slice, ArrayRef<unsigned> chips) {
 
 /// Sorts \p chips into lines along \p dim: lines are consecutive runs of
 /// \p lineLength members sharing every other coordinate, each in increasing
-/// coordinate along \p dim.
+/// coordinate along \p dim. The key packs the coordinates into one integer
+/// (21 bits each: a slice has at most 2^20 chips, limits::kMaxDevices), the
+/// other dimensions most significant, so the sort compares integers.
 void sortIntoLines(const Slice &slice, SmallVectorImpl<unsigned> &chips,
                    unsigned dim) {
-  auto key = [&](unsigned c) {
-    ChipCoords x = slice.coordsOf(c);
-    std::array<int, kMaxDims> k = {};
-    unsigned j = 0;
+  static_assert(kMaxDims * 21 <= 64, "coordinates must pack into 64 bits");
+  SmallVector<std::pair<uint64_t, unsigned>, 64> keyed;
+  keyed.reserve(chips.size());
+  for (unsigned c : chips) {
+    const ChipCoords &x = slice.coordsOf(c);
+    uint64_t k = 0;
     for (int d = kMaxDims - 1; d >= 0; --d)
       if (unsigned(d) != dim)
-        k[j++] = x[d];
-    k[j] = x[dim];
-    return k;
-  };
-  llvm::sort(chips, [&](unsigned a, unsigned b) { return key(a) < key(b); });
+        k = (k << 21) | uint64_t(x[d]);
+    keyed.push_back({(k << 21) | uint64_t(x[dim]), c});
+  }
+  llvm::sort(keyed);
+  for (auto [i, kc] : llvm::enumerate(keyed))
+    chips[i] = kc.second;
 }
 
 /// The per-dimension phased gather (see file comment). \p bytes is the full

@@ -560,7 +560,28 @@ static unsigned minimalPlans(const Slice &slice, unsigned dims,
   return best;
 }
 
+/// Steps along an untwisted dimension of extent \p e from coordinate
+/// difference \p delta: the shorter way round on a ring (positive on a tie),
+/// the difference on an open line. \p tie: a ring half-way round.
+static int straightSteps(int delta, int e, bool wraps, bool &tie) {
+  tie = false;
+  if (!wraps)
+    return delta;
+  int plus = ((delta % e) + e) % e, minus = plus - e;
+  tie = plus != 0 && plus == -minus;
+  return plus <= -minus ? plus : minus;
+}
+
 unsigned Slice::hops(unsigned src, unsigned dst) const {
+  if (!twist) {
+    // The common case, without building the route plans.
+    const ChipCoords &a = coordsOf(src), &b = coordsOf(dst);
+    unsigned total = 0;
+    bool tie;
+    for (unsigned d = 0; d < dims; ++d)
+      total += std::abs(straightSteps(b[d] - a[d], extents[d], wrapped[d], tie));
+    return total;
+  }
   return minimalPlans(*this, dims, extents, wrapped, twist, twistK, shortDim,
                       src, dst, nullptr);
 }
@@ -569,6 +590,40 @@ void Slice::forEachRouteHop(unsigned src, unsigned dst,
                             function_ref<void(LinkId, double)> fn) const {
   if (src == dst)
     return;
+  if (!twist) {
+    // Fast path for a move along one dimension (every message of a ring or
+    // line phase): one straight path, or two halves on a ring tie. The
+    // same hops and fractions as the general walk below.
+    const ChipCoords &a = coordsOf(src), &b = coordsOf(dst);
+    int moving = -1;
+    bool single = true;
+    for (unsigned d = 0; d < dims && single; ++d)
+      if (a[d] != b[d]) {
+        single = moving < 0;
+        moving = d;
+      }
+    if (single) {
+      unsigned d = moving;
+      bool tie;
+      int steps = straightSteps(b[d] - a[d], extents[d], wrapped[d], tie);
+      auto walk = [&](int n, double fraction) {
+        int dir = n > 0 ? 1 : -1;
+        unsigned at = src;
+        for (int i = 0, e = std::abs(n); i < e; ++i) {
+          fn(LinkId((at * kMaxDims + d) * 2 + (dir < 0 ? 1 : 0)), fraction);
+          at = neighbour(at, d, dir);
+        }
+        assert(at == dst && "a minimal path must end at its target");
+      };
+      if (!tie) {
+        walk(steps, 1.0);
+      } else {
+        walk(steps, 0.5);
+        walk(steps - extents[d], 0.5);
+      }
+      return;
+    }
+  }
   SmallVector<StepPlan, 8> plans;
   minimalPlans(*this, dims, extents, wrapped, twist, twistK, shortDim, src,
                dst, &plans);
