@@ -606,14 +606,23 @@ void Slice::forEachRouteHop(unsigned src, unsigned dst,
       unsigned d = moving;
       bool tie;
       int steps = straightSteps(b[d] - a[d], extents[d], wrapped[d], tie);
+      // Untwisted: moving along d changes the chip index by stride per
+      // coordinate (chipAt), wrapping at the extent.
+      const int e = extents[d];
+      const unsigned stride = d == 0 ? 1 : d == 1 ? extents[0]
+                                                 : extents[0] * extents[1];
+      const unsigned base = src - a[d] * stride;
       auto walk = [&](int n, double fraction) {
         int dir = n > 0 ? 1 : -1;
-        unsigned at = src;
-        for (int i = 0, e = std::abs(n); i < e; ++i) {
-          fn(LinkId((at * kMaxDims + d) * 2 + (dir < 0 ? 1 : 0)), fraction);
-          at = neighbour(at, d, dir);
+        int at = a[d];
+        for (int i = 0, hops = std::abs(n); i < hops; ++i) {
+          unsigned chip = base + unsigned(at) * stride;
+          fn(LinkId((chip * kMaxDims + d) * 2 + (dir < 0 ? 1 : 0)), fraction);
+          at += dir;
+          at = at < 0 ? at + e : at >= e ? at - e : at;
         }
-        assert(at == dst && "a minimal path must end at its target");
+        assert(base + unsigned(at) * stride == dst &&
+               "a minimal path must end at its target");
       };
       if (!tie) {
         walk(steps, 1.0);
@@ -627,29 +636,36 @@ void Slice::forEachRouteHop(unsigned src, unsigned dst,
   SmallVector<StepPlan, 8> plans;
   minimalPlans(*this, dims, extents, wrapped, twist, twistK, shortDim, src,
                dst, &plans);
-  // Every plan, walked in every order of the dimensions it moves along.
-  SmallVector<unsigned, kMaxDims> moving;
-  SmallVector<std::pair<StepPlan, SmallVector<unsigned, kMaxDims>>, 16> paths;
-  for (const StepPlan &p : plans) {
-    moving.clear();
+  // Every plan, walked in every order of the dimensions it moves along;
+  // each such path carries an equal share.
+  auto movingDims = [&](const StepPlan &p) {
+    SmallVector<unsigned, kMaxDims> moving;
     for (unsigned d = 0; d < dims; ++d)
       if (p[d] != 0)
         moving.push_back(d);
-    do
-      paths.push_back({p, moving});
-    while (std::next_permutation(moving.begin(), moving.end()));
+    return moving;
+  };
+  unsigned numPaths = 0;
+  for (const StepPlan &p : plans) {
+    unsigned orders = 1;
+    for (unsigned i = 2, n = movingDims(p).size(); i <= n; ++i)
+      orders *= i;
+    numPaths += orders;
   }
-  double fraction = 1.0 / paths.size();
-  for (const auto &[plan, order] : paths) {
-    unsigned at = src;
-    for (unsigned d : order) {
-      int dir = plan[d] > 0 ? 1 : -1;
-      for (int i = 0, n = std::abs(plan[d]); i < n; ++i) {
-        fn(LinkId((at * kMaxDims + d) * 2 + (dir < 0 ? 1 : 0)), fraction);
-        at = neighbour(at, d, dir);
+  double fraction = 1.0 / numPaths;
+  for (const StepPlan &plan : plans) {
+    SmallVector<unsigned, kMaxDims> order = movingDims(plan);
+    do {
+      unsigned at = src;
+      for (unsigned d : order) {
+        int dir = plan[d] > 0 ? 1 : -1;
+        for (int i = 0, n = std::abs(plan[d]); i < n; ++i) {
+          fn(LinkId((at * kMaxDims + d) * 2 + (dir < 0 ? 1 : 0)), fraction);
+          at = neighbour(at, d, dir);
+        }
       }
-    }
-    assert(at == dst && "a minimal path must end at its target");
+      assert(at == dst && "a minimal path must end at its target");
+    } while (std::next_permutation(order.begin(), order.end()));
   }
 }
 
