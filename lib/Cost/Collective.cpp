@@ -75,7 +75,15 @@ public:
     if (src == dst || bytes <= 0)
       return;
     double scaled = bytes * scale;
-    double *phaseLoads = loads.data() + size_t(phase) * slots;
+    size_t offset = size_t(phase) * slots;
+    double *phaseLoads = loads.data() + offset;
+    if (undoLog) {
+      slice.forEachRouteHop(src, dst, [&](LinkId l, double f) {
+        undoLog->push_back({uint32_t(offset + l), phaseLoads[l]});
+        phaseLoads[l] += scaled * f;
+      });
+      return;
+    }
     slice.forEachRouteHop(
         src, dst, [&](LinkId l, double f) { phaseLoads[l] += scaled * f; });
   }
@@ -131,6 +139,8 @@ public:
   /// The load block flows are added to: part * parts + phase (see
   /// scheduleParts).
   unsigned phase = 0;
+  /// Receives (index, old value) of every load changed, when set.
+  std::vector<std::pair<uint32_t, double>> *undoLog = nullptr;
 };
 
 /// How a group lies on the torus.
@@ -375,9 +385,11 @@ double addGroup(FlowAccumulator &acc, const CollectiveSpec &spec,
 
 double addGroupLoads(const Slice &slice, const CollectiveSpec &spec,
                      ArrayRef<unsigned> chips, std::vector<double> &loads,
-                     double scale, const CostOptions &options) {
+                     double scale, const CostOptions &options,
+                     std::vector<std::pair<uint32_t, double>> *undoLog) {
   FlowAccumulator acc(slice, loads, options);
   acc.scale = scale;
+  acc.undoLog = undoLog;
   return addGroup(acc, spec, chips);
 }
 
@@ -510,30 +522,49 @@ unsigned scheduleParts(const Slice &slice, const CollectiveSpec &spec) {
   }
 }
 
-double scheduleBytes(ArrayRef<double> loads, unsigned parts,
-                     CollectiveKind kind) {
+ScheduleLoadSummary summarizeScheduleLoads(ArrayRef<double> loads,
+                                           unsigned parts) {
+  ScheduleLoadSummary out;
   unsigned blocks = parts * parts;
   size_t slots = loads.size() / blocks;
-  // Per (part, phase): its busiest link's bytes (the job's work) and that
-  // link's dimension (the resource it runs on); and the busiest link over
-  // all blocks, which no schedule beats.
-  SmallVector<double, 9> work(blocks, 0.0);
-  SmallVector<unsigned, 9> dim(blocks, 0);
-  double busiest = 0;
+  out.blockMax.assign(blocks, 0.0);
+  out.blockArgMax.assign(blocks, 0);
+  // The lowest slot wins a tie (strict >), so that an incremental update
+  // that keeps the same rule ends with the same summary.
   for (size_t l = 0; l < slots; ++l) {
     double total = 0;
     for (unsigned b = 0; b < blocks; ++b) {
       double v = loads[b * slots + l];
       total += v;
-      if (v > work[b]) {
-        work[b] = v;
-        dim[b] = (l / 2) % kMaxDims; // a LinkId's dimension (Slice::linkId)
+      if (v > out.blockMax[b]) {
+        out.blockMax[b] = v;
+        out.blockArgMax[b] = l;
       }
     }
-    busiest = std::max(busiest, total);
+    if (total > out.busiest) {
+      out.busiest = total;
+      out.busiestSlot = l;
+    }
   }
+  return out;
+}
+
+double scheduleBytes(ArrayRef<double> loads, unsigned parts,
+                     CollectiveKind kind) {
+  return scheduleBytes(summarizeScheduleLoads(loads, parts), parts, kind);
+}
+
+double scheduleBytes(const ScheduleLoadSummary &summary, unsigned parts,
+                     CollectiveKind kind) {
+  double busiest = summary.busiest;
   if (parts == 1)
     return busiest;
+  // Per (part, phase): its busiest link's bytes (the job's work) and that
+  // link's dimension (the resource it runs on).
+  ArrayRef<double> work = summary.blockMax;
+  auto dimOf = [&](unsigned b) {
+    return (summary.blockArgMax[b] / 2) % kMaxDims; // Slice::linkId layout
+  };
   // Processor sharing: each part runs its jobs in order; the parts whose
   // current job is on one dimension split it equally. A reduce-scatter runs
   // a part's phases last to first; an all-reduce runs them back and forth
@@ -560,7 +591,7 @@ double scheduleBytes(ArrayRef<double> loads, unsigned parts,
   SmallVector<double, 3> left(parts, 0.0);
   for (unsigned r = 0; r < parts; ++r)
     left[r] = jobs[r].empty() ? 0 : jobs[r][0].work;
-  auto resource = [&](unsigned r) { return dim[jobs[r][next[r]].block]; };
+  auto resource = [&](unsigned r) { return dimOf(jobs[r][next[r]].block); };
   double time = 0;
   for (;;) {
     unsigned sharing[kMaxDims] = {};

@@ -547,6 +547,7 @@ public:
                          0.0);
       for (auto [g, members] : enumerate(state.groups))
         state.latency[g] = addGroup(c, members, 1);
+      state.summary = summarizeScheduleLoads(state.loads, state.parts);
       refresh(state);
     }
     return total();
@@ -567,29 +568,36 @@ public:
     for (auto [c, g] : touched) {
       if (!is_contained(savedCollectives, c)) {
         savedCollectives.push_back(c);
-        savedLoads.resize(savedCollectives.size());
-        savedLoads.back() = states[c].loads;
-        savedMax.push_back(
-            {states[c].maxLoad, states[c].maxLatency, states[c].maxLinkTotal});
+        savedMax.push_back({states[c].maxLoad, states[c].maxLatency,
+                            states[c].maxLinkTotal});
+        savedSummaries.resize(savedCollectives.size());
+        savedSummaries.back() = states[c].summary;
+        states[c].undoLog.clear();
       }
       savedGroups.push_back({c, g, states[c].latency[g]});
-      addGroup(c, states[c].groups[g], -1);
+      addGroup(c, states[c].groups[g], -1, &states[c].undoLog);
     }
     savedSwaps.assign(swaps.begin(), swaps.end());
     for (auto [a, b] : swaps)
       std::swap(chipOf[a], chipOf[b]);
     for (auto [c, g] : touched)
-      states[c].latency[g] = addGroup(c, states[c].groups[g], 1);
-    for (unsigned c : savedCollectives)
+      states[c].latency[g] =
+          addGroup(c, states[c].groups[g], 1, &states[c].undoLog);
+    for (unsigned c : savedCollectives) {
+      updateSummary(states[c]);
       refresh(states[c]);
+    }
     return total();
   }
 
   void undo() {
     for (auto [i, c] : enumerate(savedCollectives)) {
-      states[c].loads = savedLoads[i];
-      std::tie(states[c].maxLoad, states[c].maxLatency,
-               states[c].maxLinkTotal) = savedMax[i];
+      State &state = states[c];
+      for (auto it = state.undoLog.rbegin(); it != state.undoLog.rend(); ++it)
+        state.loads[it->first] = it->second;
+      state.summary = savedSummaries[i];
+      std::tie(state.maxLoad, state.maxLatency, state.maxLinkTotal) =
+          savedMax[i];
     }
     for (auto [c, g, latency] : savedGroups)
       states[c].latency[g] = latency;
@@ -611,7 +619,12 @@ private:
     std::vector<SmallVector<unsigned, 16>> groups;
     std::vector<double> loads;
     std::vector<double> latency;
-    /// maxLoad: scheduleBytes() of loads (parts^2 blocks).
+    /// What scheduleBytes() needs of loads (parts^2 blocks), kept up to
+    /// date move by move.
+    ScheduleLoadSummary summary;
+    /// (index, value before) of every load the current move changed.
+    std::vector<std::pair<uint32_t, double>> undoLog;
+    /// maxLoad: scheduleBytes() of loads.
     double maxLoad = 0, maxLatency = 0;
     /// The largest load of one link over all phases (maxLinkBytes).
     double maxLinkTotal = 0;
@@ -621,25 +634,67 @@ private:
     double achieved = 1, fixed = 0;
   };
 
-  double addGroup(unsigned c, ArrayRef<unsigned> members, double scale) {
+  double addGroup(unsigned c, ArrayRef<unsigned> members, double scale,
+                  std::vector<std::pair<uint32_t, double>> *undoLog = nullptr) {
     scratch.clear();
     for (unsigned d : members)
       scratch.push_back(chipOf[d]);
     return addGroupLoads(slice, collectives[c].spec, scratch, states[c].loads,
-                         scale, cost);
+                         scale, cost, undoLog);
+  }
+
+  /// Brings state.summary up to date with the loads the move changed (its
+  /// undo log), with summarizeScheduleLoads' rule (the lowest slot wins a
+  /// tie) so that it ends where a full scan would; a block or the totals
+  /// are scanned again only when their maximum went down.
+  static void updateSummary(State &state) {
+    ScheduleLoadSummary &sum = state.summary;
+    const unsigned blocks = state.parts * state.parts;
+    const size_t slots = state.loads.size() / blocks;
+    SmallVector<bool, 9> rescanBlock(blocks, false);
+    bool rescanTotal = false;
+    for (auto [index, before] : state.undoLog) {
+      (void)before;
+      uint32_t b = index / slots, l = index % slots;
+      double v = state.loads[index];
+      if (v > sum.blockMax[b] ||
+          (v == sum.blockMax[b] && v > 0 && l < sum.blockArgMax[b])) {
+        sum.blockMax[b] = v;
+        sum.blockArgMax[b] = l;
+      } else if (l == sum.blockArgMax[b] && v < sum.blockMax[b]) {
+        rescanBlock[b] = true;
+      }
+      double t = 0;
+      for (unsigned k = 0; k < blocks; ++k)
+        t += state.loads[k * slots + l];
+      if (t > sum.busiest || (t == sum.busiest && t > 0 && l < sum.busiestSlot)) {
+        sum.busiest = t;
+        sum.busiestSlot = l;
+      } else if (l == sum.busiestSlot && t < sum.busiest) {
+        rescanTotal = true;
+      }
+    }
+    if (rescanTotal) {
+      sum = summarizeScheduleLoads(state.loads, state.parts);
+      return;
+    }
+    for (unsigned b = 0; b < blocks; ++b) {
+      if (!rescanBlock[b])
+        continue;
+      sum.blockMax[b] = 0;
+      sum.blockArgMax[b] = 0;
+      const double *block = state.loads.data() + b * slots;
+      for (size_t l = 0; l < slots; ++l)
+        if (block[l] > sum.blockMax[b]) {
+          sum.blockMax[b] = block[l];
+          sum.blockArgMax[b] = l;
+        }
+    }
   }
 
   static void refresh(State &state) {
-    state.maxLoad = scheduleBytes(state.loads, state.parts, state.kind);
-    unsigned blocks = state.parts * state.parts;
-    size_t slots = state.loads.size() / blocks;
-    state.maxLinkTotal = 0;
-    for (size_t l = 0; l < slots; ++l) {
-      double total = 0;
-      for (unsigned b = 0; b < blocks; ++b)
-        total += state.loads[b * slots + l];
-      state.maxLinkTotal = std::max(state.maxLinkTotal, total);
-    }
+    state.maxLoad = scheduleBytes(state.summary, state.parts, state.kind);
+    state.maxLinkTotal = state.summary.busiest;
     state.maxLatency = 0;
     for (double l : state.latency)
       state.maxLatency = std::max(state.maxLatency, l);
@@ -667,7 +722,7 @@ private:
   SmallVector<unsigned, 64> scratch;
   std::set<std::pair<unsigned, unsigned>> touched;
   SmallVector<unsigned> savedCollectives;
-  std::vector<std::vector<double>> savedLoads;
+  SmallVector<ScheduleLoadSummary> savedSummaries;
   SmallVector<std::tuple<double, double, double>> savedMax;
   SmallVector<std::tuple<unsigned, unsigned, double>> savedGroups;
   SmallVector<std::pair<unsigned, unsigned>> savedSwaps;

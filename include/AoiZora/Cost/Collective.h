@@ -132,6 +132,21 @@ double fixedCostSeconds(const Slice &slice, const CollectiveSpec &spec,
 /// the other kinds. Link loads are kept per (part, phase): parts^2 blocks.
 unsigned scheduleParts(const Slice &slice, const CollectiveSpec &spec);
 
+/// What scheduleBytes needs of a schedule's link loads (parts^2 blocks of
+/// link slots, part-major, then phase): per block its largest load and the
+/// lowest slot holding it, and the largest total over all blocks of one slot
+/// and the lowest such slot. A search can keep it up to date as loads
+/// change instead of scanning every slot.
+struct ScheduleLoadSummary {
+  llvm::SmallVector<double, 9> blockMax;
+  llvm::SmallVector<uint32_t, 9> blockArgMax;
+  double busiest = 0;
+  uint32_t busiestSlot = 0;
+};
+
+ScheduleLoadSummary summarizeScheduleLoads(llvm::ArrayRef<double> loads,
+                                           unsigned parts);
+
 /// The bytes the schedule's bottleneck takes to move, given \p loads in
 /// parts^2 blocks (part-major, then phase) of link slots: the makespan of
 /// the (part, phase) jobs, each as long as its busiest link, parts running
@@ -139,6 +154,9 @@ unsigned scheduleParts(const Slice &slice, const CollectiveSpec &spec);
 /// back and forth, as \p kind runs them) and jobs on one dimension sharing
 /// it equally; never less than the busiest link's total.
 double scheduleBytes(llvm::ArrayRef<double> loads, unsigned parts,
+                     CollectiveKind kind);
+/// The same from a summary of the loads.
+double scheduleBytes(const ScheduleLoadSummary &summary, unsigned parts,
                      CollectiveKind kind);
 
 /// The link loads of ONE group of \p spec whose members sit on \p chips, in
@@ -149,10 +167,15 @@ double scheduleBytes(llvm::ArrayRef<double> loads, unsigned parts,
 /// (latency: their maximum; time: scheduleBytes() over the link bandwidth
 /// plus the latency), so a search can re-price only the groups a move
 /// touches.
+/// \p undoLog, when given, receives (index into loads, value before) for
+/// every entry changed, in order: restoring them last to first undoes the
+/// call exactly.
 double addGroupLoads(const Slice &slice, const CollectiveSpec &spec,
                      llvm::ArrayRef<unsigned> chips,
                      std::vector<double> &loads, double scale = 1,
-                     const CostOptions &options = {});
+                     const CostOptions &options = {},
+                     std::vector<std::pair<uint32_t, double>> *undoLog =
+                         nullptr);
 
 /// A time no placement can beat: per group, the bytes one device must
 /// receive (or send) over all the ICI links of one chip at the achieved
