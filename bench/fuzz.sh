@@ -8,13 +8,18 @@
 #
 # Usage: bench/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #   SAN_BUILD_DIR (default build-san) is configured as scripts/sanitize.sh
-#   does; FUZZ_OUT (default /tmp/aoizora-fuzz) keeps corpora and findings.
-#   Runs at the lowest CPU priority: the machine may be shared.
+#   does, with FUZZ_SANITIZE (default address;undefined; `undefined` leaves
+#   ASan's checks out); MAX_LEN (default 8192)
+#   caps the input size; FUZZ_OUT (default /tmp/aoizora-fuzz) keeps corpora
+#   and findings. Runs at the lowest CPU priority: the machine may be
+#   shared.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 SAN_BUILD_DIR=${SAN_BUILD_DIR:-build-san}
+FUZZ_SANITIZE=${FUZZ_SANITIZE:-address;undefined}
+MAX_LEN=${MAX_LEN:-8192}
 FUZZ_OUT=${FUZZ_OUT:-/tmp/aoizora-fuzz}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
@@ -24,7 +29,7 @@ if [ ! -f "$SAN_BUILD_DIR/build.ninja" ]; then
   cmake -G Ninja -S . -B "$SAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-    "-DAOIZORA_SANITIZE=address;undefined" -DAOIZORA_FUZZ=ON
+    "-DAOIZORA_SANITIZE=$FUZZ_SANITIZE" -DAOIZORA_FUZZ=ON
 fi
 cmake --build "$SAN_BUILD_DIR" --target "${targets[@]/#/aoizora-fuzz-}"
 
@@ -40,7 +45,7 @@ for t in "${targets[@]}"; do
   log="$work/run.log"
   nice -n 19 "$SAN_BUILD_DIR/fuzz/aoizora-fuzz-$t" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=8192 -print_final_stats=1 -error_exitcode=77 \
+    -max_len="$MAX_LEN" -print_final_stats=1 -error_exitcode=77 \
     "-artifact_prefix=$work/findings/" "$work/corpus" "fuzz/corpus/$t" \
     "$FUZZ_OUT/malformed" > "$log" 2>&1 || true
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)

@@ -97,13 +97,19 @@ struct EstimateCollectivesPass
       total += cost.seconds;
       totalLowerBound += lowerBound;
       StringRef kind = stringifyCollectiveKind(c.spec.kind);
-      if (emitRemarks)
-        emitRemark(c.op->getLoc())
-            << kind << ": " << describeGroups(c) << ", "
-            << formatBytes(c.spec.bytes) << " per device, "
-            << formatSeconds(cost.seconds) << " (max link load "
-            << formatBytes(cost.maxLinkBytes) << " on "
-            << describeLink(*slice, cost.bottleneck) << ")";
+      if (emitRemarks) {
+        InFlightDiagnostic remark = emitRemark(c.op->getLoc());
+        remark << kind << ": " << describeGroups(c) << ", "
+               << formatBytes(c.spec.bytes) << " per device, "
+               << formatSeconds(cost.seconds) << " (max link load "
+               << formatBytes(cost.maxLinkBytes) << " on "
+               << describeLink(*slice, cost.bottleneck) << ")";
+        // A phased schedule whose late phases wait for early ones moves
+        // more than its busiest link's bytes in time (docs/cost-model.md).
+        if (cost.scheduleBytes > cost.maxLinkBytes * (1 + 1e-9))
+          remark << "; its phases wait on each other: priced as "
+                 << formatBytes(cost.scheduleBytes) << " on one link";
+      }
       entries.push_back(llvm::json::Object{
           {"op", c.op->getName().getStringRef()},
           {"loc", locationToString(c.op->getLoc())},
@@ -117,6 +123,7 @@ struct EstimateCollectivesPass
           {"latency_seconds", cost.latencySeconds},
           {"lower_bound_seconds", lowerBound},
           {"max_link_bytes", cost.maxLinkBytes},
+          {"schedule_bytes", cost.scheduleBytes},
           {"bottleneck_link", describeLink(*slice, cost.bottleneck)}});
     }
     if (emitRemarks)
