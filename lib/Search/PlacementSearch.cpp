@@ -799,12 +799,24 @@ RankedPlacement Annealer::improve(const RankedPlacement &from,
       break;
     ++sinceBest;
     swaps.clear();
-    unsigned kind = blockSizes.empty() ? 0 : step % 4;
+    // Moves: swaps of two devices (twice as often), swaps and reversals of
+    // aligned blocks, and reversals of any run of consecutive ids (the
+    // 2-opt move of ring orders: a ring collective over ids a..b keeps all
+    // but its two end messages).
+    unsigned kind = blockSizes.empty() ? (step % 2 ? 4 : 0) : step % 5;
     if (kind < 2) {
       unsigned a = pick(rng), b = pick(rng);
       if (a == b)
         continue;
       swaps.push_back({a, b});
+    } else if (kind == 4) {
+      unsigned a = pick(rng), b = pick(rng);
+      if (a > b)
+        std::swap(a, b);
+      if (b - a < 2)
+        continue;
+      for (unsigned i = 0; a + i < b - i; ++i)
+        swaps.push_back({a + i, b - i});
     } else {
       unsigned size = blockSizes[rng() % blockSizes.size()];
       unsigned blocks = n / size;
@@ -855,7 +867,10 @@ RankedPlacement Annealer::improve(const RankedPlacement &from,
   Expected<Placement> placement = Placement::fromChips(slice, chips, slotOf);
   assert(placement && "moves keep a bijection");
   // The incremental sums drift by rounding only; price the result exactly.
-  PlacementScore exact = scorePlacement(slice, *placement, collectives);
+  // With the search's own cost options: the defaults would price another
+  // calibration and could reject a better placement.
+  PlacementScore exact =
+      scorePlacement(slice, *placement, collectives, options.cost);
   if (!(exact < from.score))
     return best;
   best.placement = std::move(*placement);
