@@ -4,7 +4,9 @@ import os
 import shutil
 
 import lit.formats
+import lit.util
 from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
 
 config.name = "AoiZora"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
@@ -33,7 +35,26 @@ if shutil.which("rsvg-convert"):
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 tool_dirs = [config.aoizora_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(
-    ["aoizora-opt", "aoizora-wan-gen", "mlir-opt", "FileCheck", "not",
-     "count", "split-file"],
-    tool_dirs)
+tools = ["aoizora-opt", "aoizora-wan-gen", "FileCheck", "not", "count",
+         "split-file"]
+
+# The plugin runs inside Debian's mlir-opt. In a sanitizer build
+# (scripts/sanitize.sh) the plugin is instrumented and mlir-opt is not: the
+# sanitizer runtimes must be loaded first, which CMake found for GCC
+# (test/CMakeLists.txt). Without them the plugin tests are unsupported.
+mlir_opt = lit.util.which("mlir-opt", config.llvm_tools_dir)
+if not config.aoizora_sanitize:
+    tools.append("mlir-opt")
+    config.available_features.add("plugin")
+elif config.aoizora_sanitizer_preload and mlir_opt:
+    tools.append(ToolSubst(
+        "mlir-opt",
+        command=f"env LD_PRELOAD='{config.aoizora_sanitizer_preload}' {mlir_opt}"))
+    config.available_features.add("plugin")
+if config.aoizora_sanitize:
+    config.available_features.add("sanitizer")
+    config.environment["ASAN_OPTIONS"] = os.environ.get(
+        "ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
+    config.environment["UBSAN_OPTIONS"] = os.environ.get(
+        "UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+llvm_config.add_tool_substitutions(tools, tool_dirs)

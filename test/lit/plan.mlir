@@ -10,8 +10,7 @@
 // The rewritten module re-reads, and planning it again keeps it as it is.
 // RUN: aoizora-opt %t.mlir --az-inspect-shardings -o /dev/null 2>&1 | FileCheck %s --check-prefix=REREAD
 // RUN: aoizora-opt %t.mlir --az-plan='topology=v5e:4x4' 2>&1 | FileCheck %s --check-prefix=AGAIN
-// Through the plugin, with Debian's mlir-opt.
-// RUN: mlir-opt %S/estimate-candidates-wan.mlir --allow-unregistered-dialect --load-pass-plugin=%aoizora_libs/AoiZoraPlugin%shlibext --pass-pipeline='builtin.module(az-plan{topology=v5e:4x4 apply=false})' -o /dev/null 2>&1 | FileCheck %s
+// plan-plugin.mlir runs the same plan through the plugin.
 
 // Stage 1 keeps three candidates (prune-candidates tests why); each is
 // placed, and sp=8 without tensor parallelism wins: its only collectives are

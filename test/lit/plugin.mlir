@@ -1,5 +1,6 @@
 // Debian's mlir-opt runs AoiZora passes through the plugin. The passes are
 // reachable only through a textual pipeline there.
+// REQUIRES: plugin
 // RUN: mlir-opt %s --allow-unregistered-dialect --load-pass-plugin=%aoizora_libs/AoiZoraPlugin%shlibext --pass-pipeline='builtin.module(az-inspect-shardings)' --verify-diagnostics -o /dev/null
 // RUN: mlir-opt %s --allow-unregistered-dialect --load-pass-plugin=%aoizora_libs/AoiZoraPlugin%shlibext --pass-pipeline='builtin.module(az-inspect-shardings{report-file=-})' --verify-diagnostics -o /dev/null | FileCheck %s
 
