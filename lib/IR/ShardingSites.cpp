@@ -90,8 +90,7 @@ void AttrRef::set(Attribute value) const {
   setHolderAttr(*this, name, entries.getDictionary(op->getContext()));
 }
 
-std::string AttrRef::getText() const {
-  Attribute attr = get();
+std::string attributeText(Attribute attr) {
   if (!attr)
     return "";
   if (auto str = dyn_cast<StringAttr>(attr))
@@ -101,6 +100,8 @@ std::string AttrRef::getText() const {
   attr.print(os);
   return text;
 }
+
+std::string AttrRef::getText() const { return attributeText(get()); }
 
 LogicalResult AttrRef::setText(StringRef text) const {
   MLIRContext *ctx = op->getContext();

@@ -9,6 +9,7 @@
 #include "AoiZora/IR/TensorGraph.h"
 
 #include "AoiZora/IR/ExplicitCollectives.h"
+#include "AoiZora/IR/ShardingSites.h"
 #include "AoiZora/Planner/Attention.h"
 #include "AoiZora/Planner/Candidates.h"
 #include "AoiZora/Sharding/Conversion.h"
@@ -33,17 +34,6 @@ using aoizora::planner::ShardingState;
 namespace aoizora {
 
 namespace {
-
-std::string attrText(Attribute attr) {
-  if (!attr)
-    return "";
-  if (auto str = dyn_cast<StringAttr>(attr))
-    return str.getValue().str();
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  attr.print(os);
-  return text;
-}
 
 /// The integers of `key = [a, b, ...]` inside \p text (empty if absent).
 SmallVector<int64_t> intListAfter(StringRef text, StringRef key) {
@@ -138,7 +128,7 @@ std::string reducerOf(Operation *op) {
 /// key (a Mosaic kernel's serialized module: large, base64, and nothing we
 /// read; it must not make a kernel look like attention by accident).
 std::string backendConfigText(Operation *op) {
-  std::string text = attrText(op->getAttr("backend_config"));
+  std::string text = attributeText(op->getAttr("backend_config"));
   size_t key = text.find("\"body\"");
   size_t open = key == std::string::npos ? key : text.find('"', key + 6);
   size_t close = open == std::string::npos ? open : text.find('"', open + 1);
@@ -333,7 +323,7 @@ private:
     if (graph().gspmdOnly && states.size() == 1)
       if (Attribute hlo = op->getDiscardableAttr("mhlo.sharding"))
         if (auto ranked = dyn_cast<RankedTensorType>(op->getResult(0).getType()))
-          states[0] = hloState(op, attrText(hlo), ranked.getRank());
+          states[0] = hloState(op, attributeText(hlo), ranked.getRank());
     return states;
   }
 
@@ -346,31 +336,32 @@ private:
   unsigned constrain(Operation *op, StringRef name, unsigned in, Type type,
                      std::optional<ShardingState> target, double multiplier,
                      int targetFrom = -1) {
-    unsigned t = newTensor(type, graph().tensors[in].name);
-    planner::Op c;
-    c.kind = OpKind::Constraint;
-    c.name = name.str();
-    c.origin = originOf(op);
-    c.operands = {in};
-    c.results = {t};
-    c.multiplier = multiplier;
-    c.targets = {std::move(target)};
-    c.targetsFrom = {targetFrom};
-    graph().addOp(std::move(c));
-    return t;
+    return addStateOp(OpKind::Constraint, op, name, in, type,
+                      std::move(target), multiplier, targetFrom);
   }
 
+  /// Adds an op that sets the sharding state of \p in (a manual
+  /// computation's view change) to a new tensor of \p type.
   unsigned setState(Operation *op, StringRef name, unsigned in, Type type,
                     std::optional<ShardingState> target, double multiplier) {
+    return addStateOp(OpKind::SetState, op, name, in, type, std::move(target),
+                      multiplier, /*targetFrom=*/-1);
+  }
+
+  unsigned addStateOp(OpKind kind, Operation *op, StringRef name, unsigned in,
+                      Type type, std::optional<ShardingState> target,
+                      double multiplier, int targetFrom) {
     unsigned t = newTensor(type, graph().tensors[in].name);
     planner::Op c;
-    c.kind = OpKind::SetState;
+    c.kind = kind;
     c.name = name.str();
     c.origin = originOf(op);
     c.operands = {in};
     c.results = {t};
     c.multiplier = multiplier;
     c.targets = {std::move(target)};
+    if (kind == OpKind::Constraint)
+      c.targetsFrom = {targetFrom};
     graph().addOp(std::move(c));
     return t;
   }
@@ -435,7 +426,7 @@ std::optional<int64_t> tripCount(Operation *op) {
   Operation *cmp = condTerm->getOperand(0).getDefiningOp();
   if (!cmp || shortName(cmp) != "compare" || cmp->getNumOperands() != 2)
     return std::nullopt;
-  std::string dir = attrText(cmp->getAttr("comparison_direction"));
+  std::string dir = attributeText(cmp->getAttr("comparison_direction"));
   if (dir.find("LT") == std::string::npos)
     return std::nullopt;
   auto iv = dyn_cast<BlockArgument>(cmp->getOperand(0));
@@ -532,7 +523,7 @@ void GraphBuilder::buildOp(Operation *op, double multiplier,
   if (full == "sdy.sharding_constraint" || full == "sdy.reshard") {
     g.kind = OpKind::Constraint;
     unsigned rank = op->getNumResults() ? rankOf(op->getResult(0)) : 0;
-    g.targets = {toState(op, attrText(op->getAttr("sharding")), rank)};
+    g.targets = {toState(op, attributeText(op->getAttr("sharding")), rank)};
   } else if (full == "sdy.propagation_barrier") {
     g.kind = OpKind::Identity;
   } else if (dialectOp &&
@@ -564,7 +555,7 @@ void GraphBuilder::buildOp(Operation *op, double multiplier,
         g.rhsContract = {0};
       }
     } else {
-      std::string text = attrText(op->getAttr("dot_dimension_numbers"));
+      std::string text = attributeText(op->getAttr("dot_dimension_numbers"));
       g.lhsBatch = intListAfter(text, "lhs_batching_dimensions");
       g.rhsBatch = intListAfter(text, "rhs_batching_dimensions");
       g.lhsContract = intListAfter(text, "lhs_contracting_dimensions");
@@ -580,7 +571,7 @@ void GraphBuilder::buildOp(Operation *op, double multiplier,
       unknown(full, "dimension numbers not readable; " + std::string(kOpaque));
   } else if (dialectOp && name == "convolution") {
     g.kind = OpKind::Convolution;
-    std::string text = attrText(op->getAttr("dimension_numbers"));
+    std::string text = attributeText(op->getAttr("dimension_numbers"));
     // `[b, 0, 1, f]x[0, 1, i, o]->[b, 0, 1, f]`
     SmallVector<SmallVector<std::string>> parts;
     size_t pos = 0;
@@ -646,7 +637,7 @@ void GraphBuilder::buildOp(Operation *op, double multiplier,
   } else if (dialectOp && name == "optimization_barrier") {
     g.kind = OpKind::Identity;
   } else if (dialectOp && name == "custom_call") {
-    std::string target = attrText(op->getAttr("call_target_name"));
+    std::string target = attributeText(op->getAttr("call_target_name"));
     if (target == "Sharding") {
       g.kind = OpKind::Identity;
       if (!op->getAttr("sdy.sharding") && op->getAttr("mhlo.sharding") &&
@@ -704,7 +695,7 @@ void GraphBuilder::buildOp(Operation *op, double multiplier,
 /// says so, and only the bytes it reads and writes are counted.
 void GraphBuilder::buildCustomCall(Operation *op, StringRef target,
                                    planner::Op &g) {
-  std::string kernel = attrText(op->getAttr("kernel_name"));
+  std::string kernel = attributeText(op->getAttr("kernel_name"));
   std::string config = backendConfigText(op);
   std::string subject = "stablehlo.custom_call @" + target.str();
   if (!kernel.empty())
@@ -848,7 +839,7 @@ void GraphBuilder::buildNamed(Operation *op, double multiplier,
   auto perValue = [&](StringRef attr) {
     SmallVector<std::optional<ShardingState>, 2> states;
     if (Attribute a = op->getAttr(attr)) {
-      auto list = sh::parseShardingPerValue(attrText(a));
+      auto list = sh::parseShardingPerValue(attributeText(a));
       if (list) {
         for (const sh::TensorSharding &s : *list)
           states.push_back(toState(op, s, s.rank()));
@@ -885,7 +876,7 @@ void GraphBuilder::buildManual(Operation *op, double multiplier,
                                ArrayRef<std::string> outerManual) {
   SmallVector<std::string> manual(outerManual.begin(), outerManual.end());
   if (Attribute a = op->getAttr("manual_axes")) {
-    auto axes = sh::parseManualAxes(attrText(a));
+    auto axes = sh::parseManualAxes(attributeText(a));
     if (axes) {
       for (const std::string &axis : *axes) {
         manual.push_back(axis);
@@ -899,7 +890,7 @@ void GraphBuilder::buildManual(Operation *op, double multiplier,
   auto perValue = [&](StringRef attr) {
     SmallVector<sh::TensorSharding, 2> list;
     if (Attribute a = op->getAttr(attr)) {
-      auto parsed = sh::parseShardingPerValue(attrText(a));
+      auto parsed = sh::parseShardingPerValue(attributeText(a));
       if (parsed)
         list.assign(parsed->begin(), parsed->end());
       else

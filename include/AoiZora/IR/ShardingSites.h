@@ -67,6 +67,11 @@ struct AttrRef {
   mlir::LogicalResult setText(llvm::StringRef text) const;
 };
 
+/// An attribute's text: string contents for a string attribute, otherwise
+/// the printed attribute ("" for a null one). Sharding annotations arrive
+/// either way, depending on whether their dialect is registered.
+std::string attributeText(mlir::Attribute attr);
+
 /// One annotation: where it is, what it holds, and which values it describes.
 struct ShardingSite {
   SiteKind kind;
