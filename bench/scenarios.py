@@ -311,6 +311,26 @@ def write_svg(rows, path):
         f.write("\n".join(out) + "\n")
 
 
+def each_scenario(quick):
+    """(model, resolution, slice, family) of every scenario; --quick: the
+    1.3b 480p ones on v5e:2x4 and v5e:4x4."""
+    models = ["1.3b"] if quick else list(MODELS)
+    resolutions = ["480p"] if quick else RESOLUTIONS
+    slices = ["v5e:2x4", "v5e:4x4"] if quick else SLICES
+    for model in models:
+        for resolution in resolutions:
+            for slice_name in slices:
+                for family in FAMILIES:
+                    yield model, resolution, slice_name, family
+
+
+def write_csv(path, columns, rows):
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", default="build")
@@ -325,30 +345,20 @@ def main():
     # Generated modules and plans: large, reproducible, not committed.
     workdir = os.path.join(args.results, "work")
     os.makedirs(workdir, exist_ok=True)
-    models = ["1.3b"] if args.quick else list(MODELS)
-    resolutions = ["480p"] if args.quick else RESOLUTIONS
-    slices = ["v5e:2x4", "v5e:4x4"] if args.quick else SLICES
     rows = []
-    for model in models:
-        for resolution in resolutions:
-            for slice_name in slices:
-                for family in FAMILIES:
-                    row = run_scenario(args, model, resolution, slice_name,
-                                       family, workdir)
-                    rows.append(row)
-                    status = row.get("error") or (
-                        f"c={fmt_ms(row['c_seconds'])} ms "
-                        f"w/c={fmt_ratio(row.get('w_over_c'))} "
-                        f"m/c={fmt_ratio(row.get('m_over_c'))} "
-                        f"a/c={fmt_ratio(row.get('a_over_c'))} "
-                        f"b/c={fmt_ratio(row.get('b_over_c'))}")
-                    print(f"{model} {resolution} {slice_name} {family}: "
-                          f"{status}", file=sys.stderr)
-    with open(os.path.join(args.results, "scenarios.csv"), "w",
-              newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    for model, resolution, slice_name, family in each_scenario(args.quick):
+        row = run_scenario(args, model, resolution, slice_name, family,
+                           workdir)
+        rows.append(row)
+        status = row.get("error") or (
+            f"c={fmt_ms(row['c_seconds'])} ms "
+            f"w/c={fmt_ratio(row.get('w_over_c'))} "
+            f"m/c={fmt_ratio(row.get('m_over_c'))} "
+            f"a/c={fmt_ratio(row.get('a_over_c'))} "
+            f"b/c={fmt_ratio(row.get('b_over_c'))}")
+        print(f"{model} {resolution} {slice_name} {family}: {status}",
+              file=sys.stderr)
+    write_csv(os.path.join(args.results, "scenarios.csv"), COLUMNS, rows)
     write_markdown(rows, os.path.join(args.results, "scenarios.md"))
     write_svg(rows, os.path.join(args.results, "scenarios.svg"))
     ok = [r for r in rows if "error" not in r]

@@ -19,7 +19,6 @@ the results folder. Python standard library only; timings are not checked.
 """
 
 import argparse
-import csv
 import json
 import os
 import subprocess
@@ -172,27 +171,18 @@ def main():
     args = parser.parse_args()
     workdir = os.path.join(args.results, "work")
     os.makedirs(workdir, exist_ok=True)
-    models = ["1.3b"] if args.quick else list(scenarios.MODELS)
-    resolutions = ["480p"] if args.quick else scenarios.RESOLUTIONS
-    slices = ["v5e:2x4", "v5e:4x4"] if args.quick else scenarios.SLICES
     rows = []
-    for model in models:
-        for resolution in resolutions:
-            for slice_name in slices:
-                for family in scenarios.FAMILIES:
-                    row = run(args, model, resolution, slice_name, family,
-                              workdir)
-                    rows.append(row)
-                    status = row.get("error") or (
-                        f"plan {fmt(row['plan_step_ms'], '.1f')} ms, "
-                        f"violations: {row['violations'] or 'none'}")
-                    print(f"{model} {resolution} {slice_name} {family}: "
-                          f"{status}", file=sys.stderr)
-    with open(os.path.join(args.results, "search_audit.csv"), "w",
-              newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    for model, resolution, slice_name, family in scenarios.each_scenario(
+            args.quick):
+        row = run(args, model, resolution, slice_name, family, workdir)
+        rows.append(row)
+        status = row.get("error") or (
+            f"plan {fmt(row['plan_step_ms'], '.1f')} ms, "
+            f"violations: {row['violations'] or 'none'}")
+        print(f"{model} {resolution} {slice_name} {family}: {status}",
+              file=sys.stderr)
+    scenarios.write_csv(os.path.join(args.results, "search_audit.csv"),
+                        COLUMNS, rows)
     write_markdown(rows, args.random,
                    os.path.join(args.results, "search_audit.md"))
     ok = [r for r in rows if "error" not in r]
