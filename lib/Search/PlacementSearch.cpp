@@ -791,6 +791,7 @@ RankedPlacement Annealer::improve(const RankedPlacement &from,
   std::uniform_int_distribution<unsigned> pick(0, n - 1);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const double startTemperature = 0.05, endTemperature = 1e-4;
+  constexpr unsigned kMaxReversal = 16;
   SmallVector<std::pair<unsigned, unsigned>, 32> swaps;
   uint64_t sinceBest = 0;
   bool improved = false;
@@ -810,10 +811,12 @@ RankedPlacement Annealer::improve(const RankedPlacement &from,
         continue;
       swaps.push_back({a, b});
     } else if (kind == 4) {
+      // Runs of at most kMaxReversal ids: a longer one re-prices nearly
+      // every group for one move.
       unsigned a = pick(rng), b = pick(rng);
       if (a > b)
         std::swap(a, b);
-      if (b - a < 2)
+      if (b - a < 2 || b - a >= kMaxReversal)
         continue;
       for (unsigned i = 0; a + i < b - i; ++i)
         swaps.push_back({a + i, b - i});
