@@ -419,12 +419,19 @@ private:
     HloSharding s;
     std::optional<HloSharding::Kind> kind;
     std::optional<int64_t> device;
-    bool hasDevices = false, hasLastTileDims = false;
+    bool hasDevices = false, hasLastTileDims = false, hasMetadata = false;
     size_t at = start;
     auto setKind = [&](HloSharding::Kind k) -> Error {
       if (kind)
         return c.errorAt(at, "only one sharding type is allowed");
       kind = k;
+      return Error::success();
+    };
+    // A second value would overwrite (or, for a tile assignment, mix with)
+    // the first: refuse it rather than guess which one was meant.
+    auto once = [&](bool seen, StringRef key) -> Error {
+      if (seen)
+        return c.errorAt(at, "'" + key + "' given twice");
       return Error::success();
     };
     while (!c.consume("}")) {
@@ -441,33 +448,40 @@ private:
       } else if (c.consumeKeyword("maximal")) {
         AZ_TRY(setKind(HloSharding::Kind::Maximal));
       } else if (c.consumeKeyword("device")) {
+        AZ_TRY(once(device.has_value(), "device="));
         AZ_TRY(c.expect("="));
         Expected<int64_t> d = c.parseInt();
         if (!d)
           return d.takeError();
         device = *d;
       } else if (c.consumeKeyword("devices")) {
+        AZ_TRY(once(hasDevices, "devices="));
         AZ_TRY(c.expect("="));
         AZ_TRY(parseTileAssignment(s.tiles, at));
         hasDevices = true;
       } else if (c.consumeKeyword("last_tile_dim_replicate")) {
+        AZ_TRY(once(s.lastTileDimReplicate, "last_tile_dim_replicate"));
         s.lastTileDimReplicate = true;
       } else if (c.consumeKeyword("last_tile_dims")) {
+        AZ_TRY(once(hasLastTileDims, "last_tile_dims="));
         AZ_TRY(c.expect("="));
         AZ_TRY(parseSubgroupKinds(s.lastTileDims));
         hasLastTileDims = true;
       } else if (bool shardAs = c.consumeKeyword("shard_as");
                  shardAs || c.consumeKeyword("shard_like")) {
+        AZ_TRY(once(s.shardGroup.has_value(), "shard_as/shard_like"));
         Expected<int64_t> id = c.parseInt();
         if (!id)
           return id.takeError();
         s.shardGroup = ShardGroup{shardAs, *id};
       } else if (c.consumeKeyword("metadata")) {
+        AZ_TRY(once(hasMetadata, "metadata="));
         AZ_TRY(c.expect("="));
         Expected<std::string> meta = parseBraced();
         if (!meta)
           return meta.takeError();
         s.metadata = std::move(*meta);
+        hasMetadata = true;
       } else if (c.atEnd()) {
         return c.error("'}'");
       } else {

@@ -78,6 +78,12 @@ case("hlo-tile-dims-overflow",
      func_module('mhlo.sharding = "{devices=[4294967296,4294967296]<=[1]}"'),
      "--az-inspect-shardings",
      [LOCATED + "{{.*}}tile assignment dims multiply to more than 2^20"])
+# Found by aoizora-fuzz-hlo-sharding: a second devices= mixed into the first
+# tile assignment (fuzz/corpus/hlo-sharding/finding-duplicate-devices).
+case("hlo-sharding-devices-twice",
+     func_module('mhlo.sharding = "{devices=[1]<=[1]devices=[1,2,4]0,2,4,6,1,3,5,7}"'),
+     "--az-inspect-shardings",
+     [LOCATED + "{{.*}}'devices=' given twice"])
 case("num-partitions-above-device-limit",
      func_module(attrs="mhlo.num_partitions = 1073741824 : i32"),
      "--az-inspect-shardings",

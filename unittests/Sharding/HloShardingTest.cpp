@@ -193,6 +193,23 @@ TEST(HloShardingText, ParseErrors) {
   EXPECT_EQ(errorText(parseHloSharding("{replicated manual}")),
             "only one sharding type is allowed at column 12 in "
             "'{replicated manual}'");
+  // Found by aoizora-fuzz-hlo-sharding: a second devices= used to mix into
+  // the first tile assignment and print text that did not parse again.
+  EXPECT_EQ(errorText(parseHloSharding(
+                "{devices=[1]<=[1]devices=[1,2,4]0,2,4,6,1,3,5,7}")),
+            "'devices=' given twice at column 17 in "
+            "'{devices=[1]<=[1]devices=[1,2,4]0,2,4,6,1,3,5,7}'");
+  EXPECT_EQ(errorText(parseHloSharding("{maximal device=1 device=2}")),
+            "'device=' given twice at column 18 in "
+            "'{maximal device=1 device=2}'");
+  EXPECT_EQ(errorText(parseHloSharding(
+                "{devices=[2,1]0,1 last_tile_dims={replicated} "
+                "last_tile_dims={manual}}")),
+            "'last_tile_dims=' given twice at column 46 in '{devices=[2,1]0,1 "
+            "last_tile_dims={replicated} last_tile_dims={manual}}'");
+  EXPECT_EQ(errorText(parseHloSharding("{manual metadata={} metadata={}}")),
+            "'metadata=' given twice at column 20 in "
+            "'{manual metadata={} metadata={}}'");
   EXPECT_EQ(errorText(parseHloSharding("{replicated device=1}")),
             "only maximal shardings have 'device=' at column 1 in "
             "'{replicated device=1}'");
