@@ -25,13 +25,8 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(shardy hlo-sharding hlo-import topology plan-file)
 fi
-if [ ! -f "$SAN_BUILD_DIR/build.ninja" ]; then
-  cmake -G Ninja -S . -B "$SAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-    "-DAOIZORA_SANITIZE=$FUZZ_SANITIZE" -DAOIZORA_FUZZ=ON
-fi
-cmake --build "$SAN_BUILD_DIR" --target "${targets[@]/#/aoizora-fuzz-}"
+bash scripts/build-fuzzers.sh "$SAN_BUILD_DIR" "$FUZZ_SANITIZE" \
+  "${targets[@]/#/aoizora-fuzz-}"
 
 mkdir -p "$FUZZ_OUT/malformed"
 python3 test/malformed/generate_corpus.py "$FUZZ_OUT/malformed" >/dev/null

@@ -43,16 +43,8 @@ if command -v clang++ >/dev/null 2>&1; then fuzz=ON; fi
 fuzzers=(aoizora-fuzz-shardy aoizora-fuzz-hlo-sharding aoizora-fuzz-hlo-import
   aoizora-fuzz-topology aoizora-fuzz-plan-file)
 if [ "$fuzz" = ON ]; then
-  if [ ! -f "$SAN_BUILD_DIR/build.ninja" ]; then
-    cmake -G Ninja -S . -B "$SAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-      "-DAOIZORA_SANITIZE=address;undefined" -DAOIZORA_FUZZ=ON
-  fi
-  cmake --build "$SAN_BUILD_DIR" --target "${fuzzers[@]}"
-fi
-
-if [ "$fuzz" = ON ]; then
+  bash scripts/build-fuzzers.sh "$SAN_BUILD_DIR" "address;undefined" \
+    "${fuzzers[@]}"
   corpus_tmp=$(mktemp -d)
   python3 test/malformed/generate_corpus.py "$corpus_tmp/malformed" >/dev/null
   rm -f "$corpus_tmp/malformed/fifo"
