@@ -70,22 +70,22 @@ public:
         slots(slice.numLinkSlots()) {}
 
   /// Routes \p bytes from \p src to \p dst (chips) into the loads of the
-  /// current phase, times `scale` (-1 takes a flow back out).
+  /// current (part, phase) block, times `scale` (-1 takes a flow back out).
   void addFlow(unsigned src, unsigned dst, double bytes) {
     if (src == dst || bytes <= 0)
       return;
     double scaled = bytes * scale;
-    size_t offset = size_t(phase) * slots;
-    double *phaseLoads = loads.data() + offset;
+    size_t offset = size_t(block) * slots;
+    double *blockLoads = loads.data() + offset;
     if (undoLog) {
       slice.forEachRouteHop(src, dst, [&](LinkId l, double f) {
-        undoLog->push_back({uint32_t(offset + l), phaseLoads[l]});
-        phaseLoads[l] += scaled * f;
+        undoLog->push_back({uint32_t(offset + l), blockLoads[l]});
+        blockLoads[l] += scaled * f;
       });
       return;
     }
     slice.forEachRouteHop(
-        src, dst, [&](LinkId l, double f) { phaseLoads[l] += scaled * f; });
+        src, dst, [&](LinkId l, double f) { blockLoads[l] += scaled * f; });
   }
 
   /// Latency of \p steps sequential steps whose longest message takes
@@ -138,7 +138,7 @@ public:
   double scale = 1;
   /// The load block flows are added to: part * parts + phase (see
   /// scheduleParts).
-  unsigned phase = 0;
+  unsigned block = 0;
   /// Receives (index, old value) of every load changed, when set.
   std::vector<std::pair<uint32_t, double>> *undoLog = nullptr;
 };
@@ -221,7 +221,7 @@ double addPhasedGather(FlowAccumulator &acc, ArrayRef<unsigned> chips,
       unsigned idx = (r + j) % k;
       unsigned dim = g.dims[idx], len = g.sizes[idx];
       double chunk = part * held / n;
-      acc.phase = r * acc.slice.numDims() + j;
+      acc.block = r * acc.slice.numDims() + j;
       sortIntoLines(acc.slice, work, dim);
       double phaseLatency = 0;
       for (unsigned start = 0; start < work.size(); start += len)
@@ -233,7 +233,7 @@ double addPhasedGather(FlowAccumulator &acc, ArrayRef<unsigned> chips,
     }
     latency = std::max(latency, partLatency);
   }
-  acc.phase = 0;
+  acc.block = 0;
   return latency;
 }
 
@@ -450,8 +450,8 @@ void estimateCollective(const Slice &slice, const Placement &placement,
 
   unsigned slots = slice.numLinkSlots();
   unsigned parts = scheduleParts(slice, spec);
-  unsigned phases = parts * parts;
-  out.phaseLinkBytes.assign(size_t(phases) * slots, 0.0);
+  unsigned blocks = parts * parts;
+  out.phaseLinkBytes.assign(size_t(blocks) * slots, 0.0);
   FlowAccumulator acc(slice, out.phaseLinkBytes, options);
   double latency = 0;
   out.bisectionSeconds = 0;
@@ -491,17 +491,16 @@ void estimateCollective(const Slice &slice, const Placement &placement,
 
   out.linkBytes.assign(out.phaseLinkBytes.begin(),
                        out.phaseLinkBytes.begin() + slots);
-  for (unsigned j = 1; j < phases; ++j)
+  for (unsigned b = 1; b < blocks; ++b)
     for (unsigned l = 0; l < slots; ++l)
-      out.linkBytes[l] += out.phaseLinkBytes[size_t(j) * slots + l];
-  out.maxLinkBytes = 0;
-  out.bottleneck = kNoLink;
-  for (unsigned l = 0; l < slots; ++l)
-    if (out.linkBytes[l] > out.maxLinkBytes) {
-      out.maxLinkBytes = out.linkBytes[l];
-      out.bottleneck = LinkId(l);
-    }
-  out.scheduleBytes = scheduleBytes(out.phaseLinkBytes, parts, spec.kind);
+      out.linkBytes[l] += out.phaseLinkBytes[size_t(b) * slots + l];
+  // The summary's busiest slot is the most loaded link (the same sums, the
+  // lowest link on a tie).
+  ScheduleLoadSummary summary =
+      summarizeScheduleLoads(out.phaseLinkBytes, parts);
+  out.maxLinkBytes = summary.busiest;
+  out.bottleneck = summary.busiest > 0 ? LinkId(summary.busiestSlot) : kNoLink;
+  out.scheduleBytes = scheduleBytes(summary, parts, spec.kind);
   out.bandwidthSeconds =
       out.scheduleBytes / (slice.chip().iciLinkBandwidth * achieved);
   out.latencySeconds = latency;

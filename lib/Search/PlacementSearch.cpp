@@ -568,8 +568,7 @@ public:
     for (auto [c, g] : touched) {
       if (!is_contained(savedCollectives, c)) {
         savedCollectives.push_back(c);
-        savedMax.push_back({states[c].maxLoad, states[c].maxLatency,
-                            states[c].maxLinkTotal});
+        savedMax.push_back({states[c].maxLoad, states[c].maxLatency});
         savedSummaries.resize(savedCollectives.size());
         savedSummaries.back() = states[c].summary;
         states[c].undoLog.clear();
@@ -596,8 +595,7 @@ public:
       for (auto it = state.undoLog.rbegin(); it != state.undoLog.rend(); ++it)
         state.loads[it->first] = it->second;
       state.summary = savedSummaries[i];
-      std::tie(state.maxLoad, state.maxLatency, state.maxLinkTotal) =
-          savedMax[i];
+      std::tie(state.maxLoad, state.maxLatency) = savedMax[i];
     }
     for (auto [c, g, latency] : savedGroups)
       states[c].latency[g] = latency;
@@ -626,8 +624,6 @@ private:
     std::vector<std::pair<uint32_t, double>> undoLog;
     /// maxLoad: scheduleBytes() of loads.
     double maxLoad = 0, maxLatency = 0;
-    /// The largest load of one link over all phases (maxLinkBytes).
-    double maxLinkTotal = 0;
     unsigned parts = 1;
     CollectiveKind kind = CollectiveKind::AllGather;
     /// Calibrated achieved bandwidth fraction and fixed cost.
@@ -694,7 +690,6 @@ private:
 
   static void refresh(State &state) {
     state.maxLoad = scheduleBytes(state.summary, state.parts, state.kind);
-    state.maxLinkTotal = state.summary.busiest;
     state.maxLatency = 0;
     for (double l : state.latency)
       state.maxLatency = std::max(state.maxLatency, l);
@@ -708,7 +703,9 @@ private:
           collectives[c].count * (state.fixed +
                                   state.maxLoad / (bandwidth * state.achieved) +
                                   state.maxLatency);
-      score.maxLinkBytes = std::max(score.maxLinkBytes, state.maxLinkTotal);
+      // The largest load of one link over all blocks (maxLinkBytes).
+      score.maxLinkBytes =
+          std::max(score.maxLinkBytes, state.summary.busiest);
     }
     return score;
   }
@@ -723,7 +720,7 @@ private:
   std::set<std::pair<unsigned, unsigned>> touched;
   SmallVector<unsigned> savedCollectives;
   SmallVector<ScheduleLoadSummary> savedSummaries;
-  SmallVector<std::tuple<double, double, double>> savedMax;
+  SmallVector<std::pair<double, double>> savedMax;
   SmallVector<std::tuple<unsigned, unsigned, double>> savedGroups;
   SmallVector<std::pair<unsigned, unsigned>> savedSwaps;
 };

@@ -433,6 +433,18 @@ namespace {
 using StepPlan = std::array<int, kMaxDims>;
 } // namespace
 
+/// Steps along an untwisted dimension of extent \p e from coordinate
+/// difference \p delta: the shorter way round on a ring (positive on a tie),
+/// the difference on an open line. \p tie: a ring half-way round.
+static int straightSteps(int delta, int e, bool wraps, bool &tie) {
+  tie = false;
+  if (!wraps)
+    return delta;
+  int plus = ((delta % e) + e) % e, minus = plus - e;
+  tie = plus != 0 && plus == -minus;
+  return plus <= -minus ? plus : minus;
+}
+
 /// The minimal step plans from \p src to \p dst and their hop count.
 /// Plain slices: per dimension the shorter direction, both when they tie
 /// (half-way round an even ring). Twisted slices: crossing a short
@@ -452,22 +464,11 @@ static unsigned minimalPlans(const Slice &slice, unsigned dims,
   SmallVector<std::pair<int, bool>, 2> options[kMaxDims];
   auto ringOptions = [&](unsigned d, int delta,
                          SmallVectorImpl<std::pair<int, bool>> &out) {
-    int e = extent[d];
-    if (!wrapped[d]) {
-      out.push_back({delta, false});
-      return;
-    }
-    int plus = ((delta % e) + e) % e, minus = plus - e;
-    if (plus == 0)
-      out.push_back({0, false});
-    else if (plus < -minus)
-      out.push_back({plus, false});
-    else if (-minus < plus)
-      out.push_back({minus, false});
-    else {
-      out.push_back({plus, false});
-      out.push_back({minus, false});
-    }
+    bool tie;
+    int steps = straightSteps(delta, extent[d], wrapped[d], tie);
+    out.push_back({steps, false});
+    if (tie)
+      out.push_back({steps - extent[d], false});
   };
   if (!twist) {
     unsigned total = 0;
@@ -560,18 +561,6 @@ static unsigned minimalPlans(const Slice &slice, unsigned dims,
   return best;
 }
 
-/// Steps along an untwisted dimension of extent \p e from coordinate
-/// difference \p delta: the shorter way round on a ring (positive on a tie),
-/// the difference on an open line. \p tie: a ring half-way round.
-static int straightSteps(int delta, int e, bool wraps, bool &tie) {
-  tie = false;
-  if (!wraps)
-    return delta;
-  int plus = ((delta % e) + e) % e, minus = plus - e;
-  tie = plus != 0 && plus == -minus;
-  return plus <= -minus ? plus : minus;
-}
-
 unsigned Slice::hops(unsigned src, unsigned dst) const {
   if (!twist) {
     // The common case, without building the route plans.
@@ -609,8 +598,9 @@ void Slice::forEachRouteHop(unsigned src, unsigned dst,
       // Untwisted: moving along d changes the chip index by stride per
       // coordinate (chipAt), wrapping at the extent.
       const int e = extents[d];
-      const unsigned stride = d == 0 ? 1 : d == 1 ? extents[0]
-                                                 : extents[0] * extents[1];
+      ChipCoords unit = {};
+      unit[d] = 1;
+      const unsigned stride = chipAt(unit);
       const unsigned base = src - a[d] * stride;
       auto walk = [&](int n, double fraction) {
         int dir = n > 0 ? 1 : -1;
