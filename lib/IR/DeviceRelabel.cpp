@@ -15,7 +15,6 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
-#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -246,11 +245,8 @@ LogicalResult applyDevicePermutation(const ModuleShardings &shardings,
 
 LogicalResult resizeSdyMesh(ModuleOp module, const ModuleShardings &shardings,
                             StringRef meshName, sharding::Mesh mesh,
-                            ArrayRef<int64_t> sigma) {
-  mesh.deviceIds.clear();
-  bool identity = llvm::equal(sigma, llvm::seq<int64_t>(0, sigma.size()));
-  if (!identity)
-    mesh.deviceIds.assign(sigma.begin(), sigma.end());
+                            ArrayRef<int64_t> deviceIds) {
+  mesh.deviceIds.assign(deviceIds.begin(), deviceIds.end());
   for (const ShardingSite &site : shardings.sites())
     if (site.kind == SiteKind::SdyMesh && site.meshName == meshName)
       return site.ref.setText(sharding::printMesh(mesh));

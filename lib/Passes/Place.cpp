@@ -239,8 +239,12 @@ LogicalResult PlacePass::placeCandidates(ModuleOp module,
   if (ArrayRef<int64_t>(placed->winner().estimate.candidate.sizes) ==
       ArrayRef<int64_t>(moduleSizes))
     return applyDevicePermutation(shardings, placed->sigma);
+  // An identity order is the iota one: the mesh then lists no device_ids.
+  ArrayRef<int64_t> deviceIds;
+  if (!plan::isIdentity(placed->sigma))
+    deviceIds = placed->sigma;
   return resizeSdyMesh(module, shardings, graph.meshName, placed->chosenMesh,
-                    placed->sigma);
+                       deviceIds);
 }
 
 } // namespace aoizora

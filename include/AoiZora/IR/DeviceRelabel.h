@@ -27,13 +27,13 @@ mlir::LogicalResult checkRelabellingIsSafe(mlir::ModuleOp module,
 mlir::LogicalResult applyDevicePermutation(const ModuleShardings &shardings,
                                            llvm::ArrayRef<int64_t> sigma);
 
-/// Gives the module's `sdy.mesh @meshName` the axis sizes of \p mesh and,
-/// unless \p sigma is the identity, `device_ids` = \p sigma. Errors on
+/// Gives the module's `sdy.mesh @meshName` the axis sizes of \p mesh and
+/// `device_ids` = \p deviceIds (none when empty: the iota order). Errors on
 /// \p module when no such mesh exists.
 mlir::LogicalResult resizeSdyMesh(mlir::ModuleOp module,
                                   const ModuleShardings &shardings,
                                   llvm::StringRef meshName, sharding::Mesh mesh,
-                                  llvm::ArrayRef<int64_t> sigma);
+                                  llvm::ArrayRef<int64_t> deviceIds);
 
 } // namespace aoizora
 
